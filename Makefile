@@ -1,0 +1,72 @@
+# The two commands of accountancy_crm: `make run` and `make test` (plus lint and bench).
+SHELL := /bin/bash
+export ODOO_SRC ?= /opt/odoo/18.0
+DB ?= accountancy
+TEST_DB ?= accountancy_test
+BENCH_DB ?= accountancy_bench
+# The virtualenv and build folder (Odoo config, addons link, filestore) live
+# outside the repository, which is the module itself.
+export CACHE ?= $(HOME)/.cache/accountancy_crm
+export VENV ?= $(CACHE)/venv
+export BUILD ?= $(CACHE)/build-$(shell printf %s "$(CURDIR)" | sha1sum | cut -c1-10)
+CONF := $(BUILD)/odoo.conf
+ODOO := $(VENV)/bin/python $(ODOO_SRC)/odoo-bin -c $(CONF)
+MODULE := accountancy_crm
+export PGHOST := 127.0.0.1
+export PGUSER := odoo
+export PGPASSWORD := odoo
+
+# pytest runs from the addons folder so that the module is imported as
+# odoo.addons.accountancy_crm whatever this clone's folder is called.
+PYTEST := cd $(BUILD)/addons && PYTHONPATH=$(CURDIR)/tools $(VENV)/bin/pytest \
+	-p pytest_http_required -p no:cacheprovider --rootdir=. \
+	--odoo-config=$(CONF) --odoo-database=$(TEST_DB) --odoo-http
+
+.PHONY: setup run test pytest lint bench i18n clean
+
+setup:
+	@bash tools/setup_env.sh
+
+# Serve the web client on http://localhost:8069 (admin / admin) with demo data.
+run: setup
+	@if ! psql -lqt | cut -d'|' -f1 | grep -qw "$(DB)"; then \
+		echo "Creating database $(DB) with $(MODULE) and demo data"; \
+		$(ODOO) -d $(DB) -i $(MODULE) --stop-after-init --log-level=warn; \
+	fi
+	$(ODOO) -d $(DB) --http-interface=0.0.0.0
+
+# Fresh database, module installed with demo data, every test (browser tours
+# included), then upgrade and uninstall of the module.
+test: setup
+	dropdb --if-exists $(TEST_DB)
+	$(ODOO) -d $(TEST_DB) -i $(MODULE) --stop-after-init --log-level=warn
+	$(PYTEST) $(MODULE)/tests $(PYTEST_ARGS)
+	$(ODOO) -d $(TEST_DB) -u $(MODULE) --stop-after-init --log-level=warn
+	$(VENV)/bin/python tools/lifecycle_check.py $(CONF) $(TEST_DB)
+
+# Run (some) tests again on the existing test database, e.g.
+# make pytest PYTEST_ARGS="-k fiscal"
+pytest: setup
+	$(PYTEST) $(MODULE)/tests $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	cd $(BUILD)/addons && $(VENV)/bin/pylint --rcfile=$(CURDIR)/.pylintrc-mandatory $(MODULE)
+
+# Time and query counts of the module's hot paths on their own database.
+bench: setup
+	@if ! psql -lqt | cut -d'|' -f1 | grep -qw "$(BENCH_DB)"; then \
+		$(ODOO) -d $(BENCH_DB) -i $(MODULE) --stop-after-init --log-level=warn --without-demo=all; \
+	else \
+		$(ODOO) -d $(BENCH_DB) -u $(MODULE) --stop-after-init --log-level=warn; \
+	fi
+	$(VENV)/bin/python tools/bench.py $(CONF) $(BENCH_DB)
+
+# Regenerate the translation template from the test database and merge it into nl.po.
+i18n: setup
+	$(ODOO) -d $(TEST_DB) --i18n-export=$(CURDIR)/i18n/$(MODULE).pot --modules=$(MODULE) --stop-after-init --log-level=warn
+	msgmerge --quiet --update --no-fuzzy-matching --backup=none i18n/nl.po i18n/$(MODULE).pot
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,46 @@
+{
+    "name": "Accountancy CRM",
+    "summary": "Relation card, client groups, holdings and teams for Dutch "
+    "accountancy firms",
+    "version": "18.0.1.0.0",
+    "category": "Services/Accountancy",
+    "website": "https://github.com/accountancy-crm/accountancy_crm",
+    "author": "accountancy_crm developers",
+    "license": "AGPL-3",
+    "depends": [
+        "contacts",
+        "base_vat",
+        "hr",
+        "crm",
+        "sale_crm",
+        "sale_project",
+        "calendar",
+        "partner_multi_relation",
+    ],
+    "external_dependencies": {"python": ["python-stdnum"]},
+    "data": [
+        "security/accountancy_crm_security.xml",
+        "security/ir.model.access.csv",
+        "data/accountancy_role_data.xml",
+        "data/res_partner_relation_type_data.xml",
+        "views/res_partner_views.xml",
+        "views/res_partner_relation_views.xml",
+        "views/accountancy_client_group_views.xml",
+        "views/accountancy_sector_views.xml",
+        "views/accountancy_role_views.xml",
+        "views/accountancy_assignment_views.xml",
+        "views/hr_employee_views.xml",
+        "views/accountancy_menus.xml",
+    ],
+    "demo": [
+        "demo/accountancy_crm_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "accountancy_crm/static/tests/tours/*.js",
+        ],
+    },
+    "uninstall_hook": "uninstall_hook",
+    "application": True,
+    "installable": True,
+}

@@ -1,0 +1,65 @@
+from odoo import fields, models
+
+
+class AccountancyClientGroup(models.Model):
+    """The family of entities the firm serves as one whole (klantgroep)."""
+
+    _name = "accountancy.client.group"
+    _description = "Client group"
+    _inherit = ["mail.thread"]
+    _order = "name"
+    _rec_names_search = ["code", "name"]
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    code = fields.Char(tracking=True, copy=False)
+    active = fields.Boolean(default=True)
+    employee_id = fields.Many2one(
+        "hr.employee",
+        string="Responsible employee",
+        tracking=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", default=lambda self: self.env.company, index=True
+    )
+    member_ids = fields.One2many("res.partner", "client_group_id", string="Members")
+    company_count = fields.Integer(
+        compute="_compute_member_counts", string="Companies in group"
+    )
+    person_count = fields.Integer(
+        compute="_compute_member_counts", string="Persons in group"
+    )
+    note = fields.Html()
+
+    _sql_constraints = [
+        ("code_uniq", "unique(code, company_id)", "The client group code is in use."),
+    ]
+
+    def _compute_member_counts(self):
+        counts = {
+            (group, is_company): count
+            for group, is_company, count in self.env["res.partner"]._read_group(
+                [("client_group_id", "in", self.ids)],
+                ["client_group_id", "is_company"],
+                ["__count"],
+            )
+        }
+        for group in self:
+            group.company_count = counts.get((group, True), 0)
+            group.person_count = counts.get((group, False), 0)
+
+    def _compute_display_name(self):
+        for group in self:
+            group.display_name = (
+                f"[{group.code}] {group.name}" if group.code else group.name
+            )
+
+    def action_view_members(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "accountancy_crm.res_partner_action_relations"
+        )
+        action["domain"] = [("client_group_id", "=", self.id)]
+        action["context"] = {"default_client_group_id": self.id}
+        return action

@@ -1,0 +1,576 @@
+import re
+
+from markupsafe import Markup, escape
+from stdnum.nl import bsn as nl_bsn
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+LEGAL_FORMS = [
+    ("eenmanszaak", "Sole proprietorship (eenmanszaak)"),
+    ("vof", "General partnership (vof)"),
+    ("maatschap", "Professional partnership (maatschap)"),
+    ("cv", "Limited partnership (cv)"),
+    ("bv", "Private limited company (bv)"),
+    ("nv", "Public limited company (nv)"),
+    ("cooperatie", "Cooperative (coöperatie)"),
+    ("owm", "Mutual insurance society (owm)"),
+    ("vereniging", "Association (vereniging)"),
+    ("stichting", "Foundation (stichting)"),
+    ("kerkgenootschap", "Church society (kerkgenootschap)"),
+    ("vve", "Owners' association (vve)"),
+    ("other", "Other"),
+]
+# Without legal personality: the owners file income tax (IB).
+IB_LEGAL_FORMS = {"eenmanszaak", "vof", "maatschap", "cv"}
+# Corporate tax (VPB) always applies; for the other forms it depends on whether
+# they run an enterprise.
+VPB_LEGAL_FORMS = {"bv", "nv", "cooperatie", "owm"}
+
+KVK_RE = re.compile(r"^\d{8}$")
+BRANCH_RE = re.compile(r"^\d{12}$")
+PAYROLL_TAX_RE = re.compile(r"^(\d{9})L(\d{2})$")
+NUMBER_FIELDS = (
+    "company_registry",
+    "kvk_branch_number",
+    "rsin",
+    "bsn",
+    "payroll_tax_number",
+)
+
+
+def normalize_number(value):
+    """Strip the spaces, dots and dashes people type in registry numbers."""
+    if not value or not isinstance(value, str):
+        return value
+    return re.sub(r"[\s.\-]", "", value).upper() or False
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    relation_kind = fields.Selection(
+        [
+            ("client", "Client"),
+            ("prospect", "Prospect"),
+            ("former_client", "Former client"),
+            ("supplier", "Supplier"),
+            ("institution", "Institution"),
+            ("other", "Other"),
+        ],
+        index=True,
+        tracking=True,
+    )
+    institution_type = fields.Selection(
+        [
+            ("bank", "Bank"),
+            ("tax_office", "Tax office"),
+            ("chamber_of_commerce", "Chamber of commerce"),
+            ("uwv", "UWV"),
+            ("notary", "Notary"),
+            ("pension_fund", "Pension fund"),
+            ("other", "Other"),
+        ]
+    )
+    legal_form = fields.Selection(LEGAL_FORMS, tracking=True)
+    tax_regime = fields.Selection(
+        [
+            ("ib", "Income tax (IB)"),
+            ("vpb", "Corporate tax (VPB)"),
+            ("depends", "Depends"),
+        ],
+        compute="_compute_tax_regime",
+        store=True,
+        help="IB for natural persons and partnerships, VPB for bv, nv, cooperative "
+        "and owm; for foundations and associations it depends on whether they run "
+        "an enterprise.",
+    )
+    # Odoo's own field holds the KvK number; indexed for the duplicate check.
+    company_registry = fields.Char(index="btree_not_null", copy=False)
+    kvk_branch_number = fields.Char(
+        string="KvK branch number",
+        copy=False,
+        help="Vestigingsnummer: 12 digits. Branches of one legal entity share the "
+        "KvK number and differ in branch number.",
+    )
+    rsin = fields.Char(string="RSIN", index="btree_not_null")
+    bsn = fields.Char(
+        string="BSN",
+        index="btree_not_null",
+        copy=False,
+        groups="accountancy_crm.group_fiscal_data",
+        help="Citizen service number of a natural person.",
+    )
+    payroll_tax_number = fields.Char(
+        help="Loonheffingennummer: RSIN or BSN followed by L and two digits, "
+        "e.g. 123456782L01."
+    )
+    debtor_number = fields.Char(index="btree_not_null", copy=False)
+    fiscal_partner_id = fields.Many2one(
+        "res.partner",
+        index="btree_not_null",
+        copy=False,
+        domain="[('is_company', '=', False), ('id', '!=', id)]",
+        help="The spouse or partner with whom this person files the income tax "
+        "return. Setting it here sets it on the other person too.",
+    )
+    department = fields.Char(
+        string="Department name",
+        help="Department of this contact person at the relation, e.g. Finance.",
+    )
+    client_group_id = fields.Many2one(
+        "accountancy.client.group", index="btree_not_null", tracking=True
+    )
+    client_group_member_count = fields.Integer(
+        compute="_compute_client_group_member_count"
+    )
+    sector_id = fields.Many2one("accountancy.sector", index="btree_not_null")
+    sector_properties = fields.Properties(
+        definition="sector_id.partner_properties_definition", copy=True
+    )
+    assignment_ids = fields.One2many(
+        "accountancy.assignment", "partner_id", string="Team"
+    )
+    current_assignment_ids = fields.One2many(
+        "accountancy.assignment",
+        compute="_compute_current_assignment_ids",
+        string="Team this year",
+    )
+    current_assignment_count = fields.Integer(compute="_compute_current_assignment_ids")
+    shareholder_relation_ids = fields.One2many(
+        "res.partner.relation",
+        "right_partner_id",
+        string="Shareholders",
+        domain=[("type_id.is_shareholding", "=", True)],
+    )
+    participation_relation_ids = fields.One2many(
+        "res.partner.relation",
+        "left_partner_id",
+        string="Participations",
+        domain=[("type_id.is_shareholding", "=", True)],
+    )
+    holding_tree = fields.Html(compute="_compute_holding_tree", sanitize=False)
+    project_count = fields.Integer(
+        compute="_compute_project_count", groups="project.group_project_user"
+    )
+
+    @api.depends("is_company", "legal_form")
+    def _compute_tax_regime(self):
+        for partner in self:
+            if not partner.is_company or partner.legal_form in IB_LEGAL_FORMS:
+                partner.tax_regime = "ib"
+            elif partner.legal_form in VPB_LEGAL_FORMS:
+                partner.tax_regime = "vpb"
+            else:
+                partner.tax_regime = "depends"
+
+    def _compute_client_group_member_count(self):
+        groups = self.client_group_id
+        counts = dict(
+            self._read_group(
+                [("client_group_id", "in", groups.ids)],
+                ["client_group_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.client_group_member_count = counts.get(partner.client_group_id, 0)
+
+    def _compute_current_assignment_ids(self):
+        year = fields.Date.context_today(self).year
+        assignments = self.env["accountancy.assignment"].search(
+            [("partner_id", "in", self.ids), ("year", "=", year)]
+        )
+        for partner in self:
+            current = assignments.filtered(lambda a, p=partner: a.partner_id == p)
+            partner.current_assignment_ids = current
+            partner.current_assignment_count = len(current)
+
+    def _compute_project_count(self):
+        counts = dict(
+            self.env["project.project"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.project_count = counts.get(partner, 0)
+
+    @api.depends(
+        "shareholder_relation_ids.share_percentage",
+        "participation_relation_ids.share_percentage",
+    )
+    def _compute_holding_tree(self):
+        for partner in self:
+            partner.holding_tree = partner._render_holding_tree()
+
+    def _holding_edges(self, partner_ids, side):
+        """Current shareholding relations touching ``partner_ids`` on ``side``."""
+        today = fields.Date.context_today(self)
+        return self.env["res.partner.relation"].search_fetch(
+            [
+                ("type_id.is_shareholding", "=", True),
+                (side, "in", list(partner_ids)),
+                "|",
+                ("date_end", "=", False),
+                ("date_end", ">=", today),
+            ],
+            ["left_partner_id", "right_partner_id", "share_percentage"],
+        )
+
+    def _render_holding_tree(self):
+        """The holding structure around this partner, from its ultimate
+        shareholders down to its last subsidiaries, as nested HTML lists.
+        One query per level of the structure."""
+        self.ensure_one()
+        if not self.id:
+            return False
+        children = {}  # shareholder id -> [(subsidiary id, %)]
+        ancestors, frontier = {self.id}, {self.id}
+        while frontier:
+            edges = self._holding_edges(frontier, "right_partner_id")
+            frontier = set()
+            for edge in edges:
+                parent, child = edge.left_partner_id.id, edge.right_partner_id.id
+                children.setdefault(parent, {})[child] = edge.share_percentage
+                if parent not in ancestors:
+                    ancestors.add(parent)
+                    frontier.add(parent)
+        seen_down, frontier = {self.id}, {self.id}
+        while frontier:
+            edges = self._holding_edges(frontier, "left_partner_id")
+            frontier = set()
+            for edge in edges:
+                parent, child = edge.left_partner_id.id, edge.right_partner_id.id
+                children.setdefault(parent, {})[child] = edge.share_percentage
+                if child not in seen_down:
+                    seen_down.add(child)
+                    frontier.add(child)
+        if len(children) == 0:
+            return False
+        has_parent = {c for kids in children.values() for c in kids if c in ancestors}
+        roots = sorted(a for a in ancestors if a not in has_parent) or [self.id]
+        relevant = ancestors | seen_down
+        names = {
+            p.id: p.display_name
+            for p in self.browse(list(relevant)).with_context(active_test=False)
+        }
+
+        def render(node, pct, path):
+            label = escape(names.get(node, ""))
+            if node == self.id:
+                label = Markup("<strong>%s</strong>") % label
+            else:
+                label = Markup('<a href="/odoo/res.partner/%s">%s</a>') % (node, label)
+            if pct is not None:
+                label += Markup(' <span class="text-muted">(%s %%)</span>') % (
+                    f"{pct:g}"
+                )
+            kids = [
+                (kid, kid_pct)
+                for kid, kid_pct in sorted(
+                    children.get(node, {}).items(), key=lambda kv: names.get(kv[0], "")
+                )
+                if kid in relevant and kid not in path
+            ]
+            inner = Markup("").join(
+                render(kid, kid_pct, path | {kid}) for kid, kid_pct in kids
+            )
+            if inner:
+                inner = Markup("<ul>%s</ul>") % inner
+            return Markup('<li data-partner-id="%s">%s%s</li>') % (node, label, inner)
+
+        body = Markup("").join(render(root, None, {root}) for root in roots)
+        return Markup('<ul class="o_accountancy_holding_tree">%s</ul>') % body
+
+    @api.constrains(*NUMBER_FIELDS, "country_id", "is_company", "parent_id")
+    def _check_numbers(self):
+        for partner in self:
+            name = partner.display_name or partner.name or ""
+            kvk = partner.company_registry
+            if kvk and partner._is_dutch() and not KVK_RE.match(kvk):
+                raise ValidationError(
+                    self.env._(
+                        "The KvK number %(number)s of %(partner)s is not valid: a KvK "
+                        "number has exactly 8 digits, for example 69599084. Correct "
+                        "it or leave it empty.",
+                        number=kvk,
+                        partner=name,
+                    )
+                )
+            branch = partner.kvk_branch_number
+            if branch and not BRANCH_RE.match(branch):
+                raise ValidationError(
+                    self.env._(
+                        "The KvK branch number %(number)s of %(partner)s is not "
+                        "valid: a branch number (vestigingsnummer) has exactly 12 "
+                        "digits, for example 000037178598.",
+                        number=branch,
+                        partner=name,
+                    )
+                )
+            if partner.rsin and not nl_bsn.is_valid(partner.rsin):
+                raise ValidationError(
+                    self.env._(
+                        "The RSIN %(number)s of %(partner)s is not valid: an RSIN has "
+                        "9 digits and passes the eleven test (elfproef). Copy it from "
+                        "the KvK extract.",
+                        number=partner.rsin,
+                        partner=name,
+                    )
+                )
+            payroll = partner.payroll_tax_number
+            if payroll:
+                match = PAYROLL_TAX_RE.match(payroll)
+                if not match or not nl_bsn.is_valid(match.group(1)):
+                    raise ValidationError(
+                        self.env._(
+                            "The payroll tax number %(number)s of %(partner)s is not "
+                            "valid: it is the RSIN or BSN followed by L and two "
+                            "digits, for example 123456782L01.",
+                            number=payroll,
+                            partner=name,
+                        )
+                    )
+        self.sudo()._check_bsn()
+
+    def _check_bsn(self):
+        # Runs as superuser so that the check also holds when a user without the
+        # Fiscal data group saves a person (e.g. turns it into a company).
+        for partner in self:
+            if not partner.bsn:
+                continue
+            name = partner.display_name or partner.name or ""
+            if partner.is_company:
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s is a company: a BSN belongs to a natural "
+                        "person. Remove the BSN, or enter the company's RSIN "
+                        "instead.",
+                        partner=name,
+                    )
+                )
+            if not nl_bsn.is_valid(partner.bsn):
+                raise ValidationError(
+                    self.env._(
+                        "The BSN %(number)s of %(partner)s is not valid: a BSN has 9 "
+                        "digits and passes the eleven test (elfproef). Check it "
+                        "against the ID document.",
+                        number=partner.bsn,
+                        partner=name,
+                    )
+                )
+
+    def _is_dutch(self):
+        self.ensure_one()
+        # The firm is Dutch: a relation without a country is taken as Dutch. The
+        # company decides for its addresses, which share its registry number.
+        country = self.commercial_partner_id.country_id
+        return not country or country.code == "NL"
+
+    @api.constrains("company_registry", "kvk_branch_number", "is_company", "active")
+    def _check_duplicate_kvk(self):
+        companies = self.filtered(
+            lambda p: p.is_company and p.active and p.company_registry
+        )
+        if not companies:
+            return
+        # One indexed query for the whole batch, whatever its size; sudo because a
+        # duplicate must be found even in a company the user cannot see.
+        others = self.sudo().search_fetch(
+            [
+                ("is_company", "=", True),
+                ("company_registry", "in", companies.mapped("company_registry")),
+                ("id", "not in", companies.ids),
+            ],
+            ["company_registry", "kvk_branch_number", "display_name"],
+        )
+        seen = {}
+        for other in others:
+            seen.setdefault(
+                (other.company_registry, other.kvk_branch_number or ""), other
+            )
+        for partner in companies:
+            key = (partner.company_registry, partner.kvk_branch_number or "")
+            existing = seen.get(key)
+            if existing:
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s has the same KvK number %(kvk)s and branch "
+                        "number %(branch)s as the existing relation “%(existing)s”: "
+                        "open that relation instead of creating a duplicate, or "
+                        "enter the branch number (vestigingsnummer) if this is "
+                        "another branch.",
+                        partner=partner.display_name,
+                        kvk=partner.company_registry,
+                        branch=partner.kvk_branch_number or self.env._("(none)"),
+                        existing=existing.display_name,
+                    )
+                )
+            seen[key] = partner
+
+    @api.constrains("bsn", "active")
+    def _check_duplicate_bsn(self):
+        persons = self.sudo().filtered(lambda p: p.active and p.bsn)
+        if not persons:
+            return
+        others = persons.search_fetch(
+            [("bsn", "in", persons.mapped("bsn")), ("id", "not in", persons.ids)],
+            ["bsn", "display_name"],
+        )
+        seen = {other.bsn: other for other in others}
+        for partner in persons:
+            existing = seen.get(partner.bsn)
+            if existing:
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s has the same BSN as the existing relation "
+                        "“%(existing)s”: open that relation instead of creating a "
+                        "duplicate.",
+                        partner=partner.display_name,
+                        existing=existing.display_name,
+                    )
+                )
+            seen[partner.bsn] = partner
+
+    @api.constrains("debtor_number", "company_id")
+    def _check_debtor_number(self):
+        partners = self.filtered("debtor_number")
+        if not partners:
+            return
+        others = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search_fetch(
+                [
+                    ("debtor_number", "in", partners.mapped("debtor_number")),
+                    ("id", "not in", partners.ids),
+                ],
+                ["debtor_number", "company_id", "display_name"],
+            )
+        )
+        seen = {(o.debtor_number, o.company_id.id): o for o in others}
+        for partner in partners:
+            key = (partner.debtor_number, partner.company_id.id)
+            existing = seen.get(key)
+            if existing:
+                raise ValidationError(
+                    self.env._(
+                        "Debtor number %(number)s of %(partner)s is already used by "
+                        "%(existing)s. Give each relation its own debtor number.",
+                        number=partner.debtor_number,
+                        partner=partner.display_name,
+                        existing=existing.display_name,
+                    )
+                )
+            seen[key] = partner
+
+    @api.constrains("fiscal_partner_id", "is_company")
+    def _check_fiscal_partner(self):
+        for partner in self.filtered("fiscal_partner_id"):
+            fiscal = partner.fiscal_partner_id
+            if partner.is_company:
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s is a company and cannot have a fiscal partner: "
+                        "fiscal partners are two natural persons who file their "
+                        "income tax return together. Clear the fiscal partner.",
+                        partner=partner.display_name,
+                    )
+                )
+            if fiscal == partner:
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s cannot be their own fiscal partner. Choose "
+                        "another person.",
+                        partner=partner.display_name,
+                    )
+                )
+            if fiscal.is_company:
+                raise ValidationError(
+                    self.env._(
+                        "The fiscal partner of %(partner)s must be a natural person, "
+                        "but %(fiscal)s is a company. Choose a person.",
+                        partner=partner.display_name,
+                        fiscal=fiscal.display_name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Odoo checks field groups on read and write only, not on create.
+        if not self.env.su and any(vals.get("bsn") for vals in vals_list):
+            self.check_field_access_rights("write", ["bsn"])
+        for vals in vals_list:
+            self._normalize_numbers(vals)
+        partners = super().create(vals_list)
+        linked = partners.filtered("fiscal_partner_id")
+        if linked and not self.env.context.get("accountancy_fiscal_sync"):
+            for partner in linked:
+                partner._link_fiscal_partner(self.browse(), partner.fiscal_partner_id)
+        return partners
+
+    def write(self, vals):
+        self._normalize_numbers(vals)
+        if "fiscal_partner_id" not in vals or self.env.context.get(
+            "accountancy_fiscal_sync"
+        ):
+            return super().write(vals)
+        new_fiscal = self.browse(vals["fiscal_partner_id"])
+        if new_fiscal and len(self) > 1:
+            raise ValidationError(
+                self.env._(
+                    "%(fiscal)s can be the fiscal partner of one person only; you "
+                    "set it on %(count)s persons at once.",
+                    fiscal=new_fiscal.display_name,
+                    count=len(self),
+                )
+            )
+        former = {partner: partner.fiscal_partner_id for partner in self}
+        result = super().write(vals)
+        for partner in self:
+            partner._link_fiscal_partner(former[partner], new_fiscal)
+        return result
+
+    @api.model
+    def _normalize_numbers(self, vals):
+        for fname in NUMBER_FIELDS:
+            if vals.get(fname):
+                vals[fname] = normalize_number(vals[fname])
+
+    def _link_fiscal_partner(self, former, new):
+        """Keep fiscal partnership symmetric: ``self`` was linked to ``former``
+        and is now linked to ``new``; unlink the ones left behind."""
+        self.ensure_one()
+        sync = self.with_context(accountancy_fiscal_sync=True)
+        if former and former != new and former.fiscal_partner_id == self:
+            sync.browse(former.id).write({"fiscal_partner_id": False})
+        if new and new.fiscal_partner_id != self:
+            abandoned = new.fiscal_partner_id
+            if abandoned and abandoned != self:
+                sync.browse(abandoned.id).write({"fiscal_partner_id": False})
+            sync.browse(new.id).write({"fiscal_partner_id": self.id})
+
+    def action_view_client_group_members(self):
+        self.ensure_one()
+        return self.client_group_id.action_view_members()
+
+    def action_view_team(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "accountancy_crm.accountancy_assignment_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {
+            "default_partner_id": self.id,
+            "search_default_filter_current_year": 1,
+        }
+        return action
+
+    def action_view_projects(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "project.open_view_project_all"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action

@@ -1,0 +1,59 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResPartnerRelation(models.Model):
+    _inherit = "res.partner.relation"
+
+    is_shareholding = fields.Boolean(related="type_id.is_shareholding")
+    share_percentage = fields.Float(
+        string="Share %",
+        digits=(5, 2),
+        help="Percentage of the shares of the right partner held by the left partner.",
+    )
+
+    @api.constrains("share_percentage", "type_id")
+    def _check_share_percentage(self):
+        for relation in self.filtered("type_id.is_shareholding"):
+            if not 0 < relation.share_percentage <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "The share of %(shareholder)s in %(company)s must be more "
+                        "than 0 %% and at most 100 %%; it is %(percentage)s %%.",
+                        shareholder=relation.left_partner_id.display_name,
+                        company=relation.right_partner_id.display_name,
+                        percentage=f"{relation.share_percentage:g}",
+                    )
+                )
+
+    @api.constrains(
+        "share_percentage", "type_id", "right_partner_id", "date_start", "date_end"
+    )
+    def _check_share_total(self):
+        companies = self.filtered("type_id.is_shareholding").right_partner_id
+        if not companies:
+            return
+        today = fields.Date.context_today(self)
+        # One grouped query for all companies touched by this batch.
+        totals = self._read_group(
+            [
+                ("type_id.is_shareholding", "=", True),
+                ("right_partner_id", "in", companies.ids),
+                "|",
+                ("date_end", "=", False),
+                ("date_end", ">=", today),
+            ],
+            ["right_partner_id"],
+            ["share_percentage:sum"],
+        )
+        for company, total in totals:
+            if round(total, 2) > 100:
+                raise ValidationError(
+                    self.env._(
+                        "The current shares held in %(company)s add up to "
+                        "%(total)s %%, more than 100 %%. Lower the percentages of "
+                        "its shareholders or end a former shareholding.",
+                        company=company.display_name,
+                        total=f"{total:g}",
+                    )
+                )

@@ -1,0 +1,183 @@
+"""Benchmarks of accountancy_crm's hot paths: time and SQL query count, each
+compared with a floor where one exists. Runs inside one transaction that is
+rolled back, so the database is left as it was.
+
+Usage: bench.py ODOO_CONF DATABASE [--size N]
+Prints a table and writes bench-results.json next to this repository's README.
+"""
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+from stdnum.nl import bsn as nl_bsn
+
+import odoo
+from odoo.modules.registry import Registry
+
+BATCH = 500
+LEGAL_FORMS = ["bv", "eenmanszaak", "vof", "stichting", "nv", "maatschap"]
+
+
+def eleven_proof_numbers(rng, count):
+    """Distinct 9-digit numbers that pass the eleven test (BSN/RSIN)."""
+    numbers = set()
+    while len(numbers) < count:
+        candidate = f"{rng.randrange(10**8, 10**9):09d}"
+        if nl_bsn.is_valid(candidate):
+            numbers.add(candidate)
+    return sorted(numbers)
+
+
+def measure(env, label, func):
+    env.flush_all()
+    env.invalidate_all()
+    queries = env.cr.sql_log_count
+    start = time.perf_counter()
+    func()
+    env.flush_all()
+    elapsed = time.perf_counter() - start
+    return {
+        "name": label,
+        "seconds": round(elapsed, 3),
+        "queries": env.cr.sql_log_count - queries,
+    }
+
+
+def bench_partner_create(env, size, rng):
+    nl = env.ref("base.nl")
+    numbers = eleven_proof_numbers(rng, 4 * size)
+    vats, rsins = numbers[:size], numbers[size : 2 * size]
+    vats2, rsins2 = numbers[2 * size : 3 * size], numbers[3 * size :]
+    kvk_base = rng.randrange(10_000_000, 90_000_000 - 4 * size)
+    groups = env["accountancy.client.group"].create(
+        [{"name": f"Bench group {i}", "code": f"B{i:05d}"} for i in range(size // 3)]
+    )
+    sectors = env["accountancy.sector"].create(
+        [{"code": f"9{i:03d}", "name": f"Bench sector {i}"} for i in range(20)]
+    )
+
+    def plain_vals(i, vat):
+        return {
+            "name": f"Bench Odoo-only {i} B.V.",
+            "is_company": True,
+            "street": f"Kerkstraat {i}",
+            "zip": "1234 AB",
+            "city": "Utrecht",
+            "country_id": nl.id,
+            "vat": f"NL{vat}B01",
+        }
+
+    def module_vals(i, vat, rsin, offset):
+        return dict(
+            plain_vals(i, vat),
+            name=f"Bench module {i} B.V.",
+            company_registry=f"{kvk_base + offset + i:08d}",
+            kvk_branch_number=f"{kvk_base + offset + i:012d}",
+            rsin=rsin,
+            payroll_tax_number=f"{rsin}L01",
+            legal_form=LEGAL_FORMS[i % len(LEGAL_FORMS)],
+            relation_kind="client",
+            client_group_id=groups[i % len(groups)].id,
+            sector_id=sectors[i % len(sectors)].id,
+            debtor_number=f"D{kvk_base + offset + i}",
+        )
+
+    def create_batches(vals_list):
+        Partner = env["res.partner"]
+        for start in range(0, len(vals_list), BATCH):
+            Partner.create(vals_list[start : start + BATCH])
+
+    results = []
+    # Two rounds, alternating, keeping the faster of each: evens out warm caches.
+    best = {}
+    for round_no, (vat_list, rsin_list) in enumerate([(vats, rsins), (vats2, rsins2)]):
+        plain = [plain_vals(i, vat_list[i]) for i in range(size)]
+        full = [
+            module_vals(i, vat_list[i], rsin_list[i], round_no * size)
+            for i in range(size)
+        ]
+        for key, vals in (("plain", plain), ("module", full)):
+            result = measure(env, key, lambda v=vals: create_batches(v))
+            if key not in best or result["seconds"] < best[key]["seconds"]:
+                best[key] = result
+    floor = best["plain"]
+    module = best["module"]
+    results.append(
+        {
+            "name": f"partner create x{size}, module fields and checks",
+            "seconds": module["seconds"],
+            "queries": module["queries"],
+            "floor": "same partners, Odoo fields only (name, address, VAT)",
+            "floor_seconds": floor["seconds"],
+            "floor_queries": floor["queries"],
+            "ratio": round(module["seconds"] / floor["seconds"], 2),
+            "target_ratio": 1.5,
+        }
+    )
+    return results
+
+
+def bench_duplicate_check(env, rng):
+    partners = env["res.partner"].search(
+        [("is_company", "=", True), ("company_registry", "!=", False)], limit=1000
+    )
+    results = []
+    for count in (1, len(partners)):
+        subset = partners[:count]
+        result = measure(env, "dup", subset._check_duplicate_kvk)
+        results.append(
+            {
+                "name": f"duplicate KvK check for {count} partner(s)",
+                "seconds": result["seconds"],
+                "queries": result["queries"],
+            }
+        )
+    return results
+
+
+def print_table(rows):
+    header = (
+        f"{'measurement':58} {'time s':>8} {'queries':>8} "
+        f"{'floor s':>8} {'floor q':>8} {'ratio':>6}"
+    )
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        lines.append(
+            f"{row['name'][:58]:58} {row['seconds']:>8.3f} {row['queries']:>8} "
+            f"{row.get('floor_seconds', ''):>8} {row.get('floor_queries', ''):>8} "
+            f"{row.get('ratio', ''):>6}"
+        )
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("conf")
+    parser.add_argument("database")
+    parser.add_argument("--size", type=int, default=5000)
+    args = parser.parse_args()
+    odoo.tools.config.parse_config(
+        ["-c", args.conf, "-d", args.database, "--log-level=warn"]
+    )
+    rng = random.Random(20261123)
+    with Registry(args.database).cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        rows = bench_partner_create(env, args.size, rng)
+        rows += bench_duplicate_check(env, rng)
+        cr.rollback()
+    print_table(rows)
+    out = Path(__file__).resolve().parent.parent / "bench-results.json"
+    out.write_text(json.dumps(rows, indent=2))
+    over = [r for r in rows if "target_ratio" in r and r["ratio"] > r["target_ratio"]]
+    for row in over:
+        ratio, target = row["ratio"], row["target_ratio"]
+        sys.stdout.write(f"OVER TARGET: {row['name']}: ratio {ratio} > {target}\n")
+    return 1 if over else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
