@@ -23,6 +23,9 @@
         "security/ir.model.access.csv",
         "data/accountancy_role_data.xml",
         "data/res_partner_relation_type_data.xml",
+        "data/accountancy_intake_profile_data.xml",
+        "wizards/accountancy_intake_wizard_views.xml",
+        "wizards/accountancy_approval_reject_wizard_views.xml",
         "views/res_partner_views.xml",
         "views/res_partner_relation_views.xml",
         "views/accountancy_client_group_views.xml",
@@ -30,6 +33,8 @@
         "views/accountancy_role_views.xml",
         "views/accountancy_assignment_views.xml",
         "views/hr_employee_views.xml",
+        "views/accountancy_intake_profile_views.xml",
+        "views/res_config_settings_views.xml",
         "views/accountancy_menus.xml",
     ],
     "demo": [

@@ -7,3 +7,6 @@ from . import res_partner_relation_type
 from . import res_partner_relation
 from . import res_partner_relation_all
 from . import hr_employee
+from . import accountancy_kvk_client
+from . import accountancy_intake_profile
+from . import res_config_settings

@@ -4,7 +4,7 @@ from markupsafe import Markup, escape
 from stdnum.nl import bsn as nl_bsn
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 LEGAL_FORMS = [
     ("eenmanszaak", "Sole proprietorship (eenmanszaak)"),
@@ -150,6 +150,28 @@ class ResPartner(models.Model):
         domain=[("type_id.is_shareholding", "=", True)],
     )
     holding_tree = fields.Html(compute="_compute_holding_tree", sanitize=False)
+    kvk_legal_form_text = fields.Char(
+        string="KvK legal form",
+        help="Legal form as the KvK register writes it, kept when it does not map "
+        "onto one of the legal forms above.",
+    )
+    kvk_employee_count = fields.Integer(
+        string="Employees (KvK)",
+        help="Number of people working at the company according to the KvK register.",
+    )
+    accountancy_state = fields.Selection(
+        [
+            ("to_approve", "To approve"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+        ],
+        string="Approval",
+        copy=False,
+        index="btree_not_null",
+        tracking=True,
+        help="Set by the intake wizard when its profile asks for approval of new "
+        "relations; empty for relations entered otherwise.",
+    )
     project_count = fields.Integer(
         compute="_compute_project_count", groups="project.group_project_user"
     )
@@ -367,6 +389,22 @@ class ResPartner(models.Model):
         country = self.commercial_partner_id.country_id
         return not country or country.code == "NL"
 
+    def _first_duplicate(self, key, domain, fnames):
+        """The first record of ``self`` whose ``key`` is already taken, by another
+        record matching ``domain`` or by an earlier record of the batch, as a pair
+        (record, existing), else (None, None). One indexed query for the whole
+        batch; the search runs as superuser because a duplicate must be found
+        even in a company the user cannot see."""
+        others = self.sudo().search_fetch(domain + [("id", "not in", self.ids)], fnames)
+        seen = {}
+        for other in others:
+            seen.setdefault(key(other), other)
+        for partner in self:
+            existing = seen.setdefault(key(partner), partner)
+            if existing != partner:
+                return partner, existing
+        return None, None
+
     @api.constrains("company_registry", "kvk_branch_number", "is_company", "active")
     def _check_duplicate_kvk(self):
         companies = self.filtered(
@@ -374,95 +412,70 @@ class ResPartner(models.Model):
         )
         if not companies:
             return
-        # One indexed query for the whole batch, whatever its size; sudo because a
-        # duplicate must be found even in a company the user cannot see.
-        others = self.sudo().search_fetch(
+        partner, existing = companies._first_duplicate(
+            lambda p: (p.company_registry, p.kvk_branch_number or ""),
             [
                 ("is_company", "=", True),
                 ("company_registry", "in", companies.mapped("company_registry")),
-                ("id", "not in", companies.ids),
             ],
             ["company_registry", "kvk_branch_number", "display_name"],
         )
-        seen = {}
-        for other in others:
-            seen.setdefault(
-                (other.company_registry, other.kvk_branch_number or ""), other
-            )
-        for partner in companies:
-            key = (partner.company_registry, partner.kvk_branch_number or "")
-            existing = seen.get(key)
-            if existing:
-                raise ValidationError(
-                    self.env._(
-                        "%(partner)s has the same KvK number %(kvk)s and branch "
-                        "number %(branch)s as the existing relation “%(existing)s”: "
-                        "open that relation instead of creating a duplicate, or "
-                        "enter the branch number (vestigingsnummer) if this is "
-                        "another branch.",
-                        partner=partner.display_name,
-                        kvk=partner.company_registry,
-                        branch=partner.kvk_branch_number or self.env._("(none)"),
-                        existing=existing.display_name,
-                    )
+        if partner:
+            raise ValidationError(
+                self.env._(
+                    "%(partner)s has the same KvK number %(kvk)s and branch "
+                    "number %(branch)s as the existing relation “%(existing)s”: "
+                    "open that relation instead of creating a duplicate, or "
+                    "enter the branch number (vestigingsnummer) if this is "
+                    "another branch.",
+                    partner=partner.display_name,
+                    kvk=partner.company_registry,
+                    branch=partner.kvk_branch_number or self.env._("(none)"),
+                    existing=existing.display_name,
                 )
-            seen[key] = partner
+            )
 
     @api.constrains("bsn", "active")
     def _check_duplicate_bsn(self):
         persons = self.sudo().filtered(lambda p: p.active and p.bsn)
         if not persons:
             return
-        others = persons.search_fetch(
-            [("bsn", "in", persons.mapped("bsn")), ("id", "not in", persons.ids)],
+        partner, existing = persons._first_duplicate(
+            lambda p: p.bsn,
+            [("bsn", "in", persons.mapped("bsn"))],
             ["bsn", "display_name"],
         )
-        seen = {other.bsn: other for other in others}
-        for partner in persons:
-            existing = seen.get(partner.bsn)
-            if existing:
-                raise ValidationError(
-                    self.env._(
-                        "%(partner)s has the same BSN as the existing relation "
-                        "“%(existing)s”: open that relation instead of creating a "
-                        "duplicate.",
-                        partner=partner.display_name,
-                        existing=existing.display_name,
-                    )
+        if partner:
+            raise ValidationError(
+                self.env._(
+                    "%(partner)s has the same BSN as the existing relation "
+                    "“%(existing)s”: open that relation instead of creating a "
+                    "duplicate.",
+                    partner=partner.display_name,
+                    existing=existing.display_name,
                 )
-            seen[partner.bsn] = partner
+            )
 
     @api.constrains("debtor_number", "company_id")
     def _check_debtor_number(self):
-        partners = self.filtered("debtor_number")
+        partners = self.filtered("debtor_number").with_context(active_test=False)
         if not partners:
             return
-        others = (
-            self.sudo()
-            .with_context(active_test=False)
-            .search_fetch(
-                [
-                    ("debtor_number", "in", partners.mapped("debtor_number")),
-                    ("id", "not in", partners.ids),
-                ],
-                ["debtor_number", "company_id", "display_name"],
-            )
+        partner, existing = partners._first_duplicate(
+            lambda p: (p.debtor_number, p.company_id.id),
+            [("debtor_number", "in", partners.mapped("debtor_number"))],
+            ["debtor_number", "company_id", "display_name"],
         )
-        seen = {(o.debtor_number, o.company_id.id): o for o in others}
-        for partner in partners:
-            key = (partner.debtor_number, partner.company_id.id)
-            existing = seen.get(key)
-            if existing:
-                raise ValidationError(
-                    self.env._(
-                        "Debtor number %(number)s of %(partner)s is already used by "
-                        "%(existing)s. Give each relation its own debtor number.",
-                        number=partner.debtor_number,
-                        partner=partner.display_name,
-                        existing=existing.display_name,
-                    )
+        if partner:
+            raise ValidationError(
+                self.env._(
+                    "Debtor number %(number)s of %(partner)s is already used by "
+                    "%(existing)s. Give each relation its own debtor number.",
+                    number=partner.debtor_number,
+                    partner=partner.display_name,
+                    existing=existing.display_name,
                 )
-            seen[key] = partner
+            )
 
     @api.constrains("fiscal_partner_id", "is_company")
     def _check_fiscal_partner(self):
@@ -574,3 +587,52 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.id)]
         action["context"] = {"default_partner_id": self.id}
         return action
+
+    def action_accountancy_approve(self):
+        """Approve relations entered through an intake profile with approval."""
+        self._check_accountancy_approver()
+        partners = self.filtered(lambda p: p.accountancy_state == "to_approve")
+        partners.activity_feedback(
+            ["accountancy_crm.mail_activity_type_relation_approval"],
+            feedback=self.env._("Approved by %(user)s", user=self.env.user.name),
+        )
+        partners.write({"accountancy_state": "approved"})
+        return True
+
+    def action_accountancy_reject(self):
+        """Ask the reason, then archive the relations (see the reject wizard)."""
+        self._check_accountancy_approver()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject relation"),
+            "res_model": "accountancy.approval.reject.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_partner_ids": self.ids},
+        }
+
+    def _check_accountancy_approver(self):
+        if not self.env.user.has_group("accountancy_crm.group_manager"):
+            raise AccessError(
+                self.env._(
+                    "Only users of the group Accountancy / Manager may approve or "
+                    "reject new relations. Ask a manager to review %(partners)s.",
+                    partners=", ".join(self.mapped("display_name")),
+                )
+            )
+
+    def _accountancy_request_approval(self, profile):
+        """Give the profile's approver an activity to approve these relations."""
+        approver = profile._get_approver()
+        for partner in self:
+            partner.activity_schedule(
+                "accountancy_crm.mail_activity_type_relation_approval",
+                user_id=approver.id or self.env.uid,
+                note=self.env._(
+                    "New relation entered by %(user)s with the intake profile "
+                    "%(profile)s: approve or reject it.",
+                    user=self.env.user.name,
+                    profile=profile.display_name,
+                ),
+            )

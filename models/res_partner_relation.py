@@ -22,7 +22,7 @@ class ResPartnerRelation(models.Model):
                         "than 0 %% and at most 100 %%; it is %(percentage)s %%.",
                         shareholder=relation.left_partner_id.display_name,
                         company=relation.right_partner_id.display_name,
-                        percentage=f"{relation.share_percentage:g}",
+                        percentage=format(relation.share_percentage, "g"),
                     )
                 )
 
@@ -54,6 +54,6 @@ class ResPartnerRelation(models.Model):
                         "%(total)s %%, more than 100 %%. Lower the percentages of "
                         "its shareholders or end a former shareholding.",
                         company=company.display_name,
-                        total=f"{total:g}",
+                        total=format(total, "g"),
                     )
                 )

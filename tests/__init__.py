@@ -7,5 +7,8 @@ from . import test_security
 from . import test_security_rpc
 from . import test_import
 from . import test_performance
+from . import test_kvk_client
 from . import test_i18n
 from . import test_tour_relation_card
+from . import test_intake_wizard
+from . import test_tour_intake

@@ -14,7 +14,10 @@ class TestDutchTranslation(TransactionCase):
     translation, and the template is current."""
 
     def _module_terms(self):
-        reader = TranslationModuleReader(self.env.cr, modules=["accountancy_crm"])
+        # A source file Babel cannot parse (e.g. an f-string argument of _())
+        # is skipped with an error log, and its terms would go missing silently.
+        with self.assertNoLogs("odoo.tools.translate", level="ERROR"):
+            reader = TranslationModuleReader(self.env.cr, modules=["accountancy_crm"])
         return {
             source
             for module, *_rest, source, _value, _comments in reader
@@ -29,8 +32,9 @@ class TestDutchTranslation(TransactionCase):
             if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags
         }
         missing = sorted(self._module_terms() - translated)
-        self.assertFalse(
-            missing,
+        self.assertEqual(
+            len(missing),
+            0,
             f"{len(missing)} terms lack a Dutch translation in i18n/nl.po "
             f"(run `make i18n` and translate them), e.g. {missing[:10]}",
         )

@@ -1,0 +1,3 @@
+from . import accountancy_intake_wizard
+from . import accountancy_intake_wizard_result
+from . import accountancy_approval_reject_wizard
