@@ -10,3 +10,9 @@ from . import hr_employee
 from . import accountancy_kvk_client
 from . import accountancy_intake_profile
 from . import res_config_settings
+from . import accountancy_score_criterion
+from . import accountancy_score_band
+from . import accountancy_client_type
+from . import accountancy_strategy
+from . import accountancy_strategy_line
+from . import accountancy_annual_figure

@@ -46,6 +46,41 @@ def normalize_number(value):
     return re.sub(r"[\s.\-]", "", value).upper() or False
 
 
+# Size classes of BW 2:395a (micro), 2:396 (small) and 2:397 (medium), amounts
+# for financial years starting on or after 1 January 2024 (Staatsblad 2024-52):
+# (class, max balance total EUR, max net turnover EUR, employees below).
+# A company belongs to the first class of which it meets at least two of the
+# three criteria on two consecutive balance-sheet dates; above medium is large.
+SIZE_CLASS_THRESHOLDS = [
+    ("micro", 450_000, 900_000, 10),
+    ("small", 7_500_000, 15_000_000, 50),
+    ("medium", 25_000_000, 50_000_000, 250),
+]
+SIZE_CLASSES = [
+    ("micro", "Micro"),
+    ("small", "Small"),
+    ("medium", "Medium"),
+    ("large", "Large"),
+]
+# Medium and large companies need a statutory audit (BW 2:393).
+AUDIT_SIZE_CLASSES = {"medium", "large"}
+
+
+def size_class_of_year(balance_total, revenue, employee_count):
+    """The smallest size class of which one year's figures meet at least two of
+    the three criteria (amounts up to and including the limit, employees below
+    it)."""
+    for size_class, max_balance, max_revenue, max_employees in SIZE_CLASS_THRESHOLDS:
+        met = (
+            (balance_total or 0) <= max_balance,
+            (revenue or 0) <= max_revenue,
+            (employee_count or 0) < max_employees,
+        )
+        if sum(met) >= 2:
+            return size_class
+    return "large"
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
@@ -159,6 +194,28 @@ class ResPartner(models.Model):
         string="Employees (KvK)",
         help="Number of people working at the company according to the KvK register.",
     )
+    birth_year = fields.Integer(
+        help="Year of birth of a person; gives the age of the entrepreneur in the "
+        "client strategy."
+    )
+    strategy_ids = fields.One2many(
+        "accountancy.strategy", "partner_id", string="Strategies"
+    )
+    # Stored (and written whenever a strategy of the current year changes) so
+    # that relation lists can filter on the client type and the kanban and
+    # reports can group by it.
+    client_type_id = fields.Many2one(
+        "accountancy.client.type",
+        compute="_compute_strategy_current",
+        store=True,
+        index="btree_not_null",
+        help="Client type of the strategy of the current year.",
+    )
+    strategy_points = fields.Integer(
+        compute="_compute_strategy_current",
+        store=True,
+        help="Points of the strategy of the current year.",
+    )
     accountancy_state = fields.Selection(
         [
             ("to_approve", "To approve"),
@@ -174,6 +231,25 @@ class ResPartner(models.Model):
     )
     project_count = fields.Integer(
         compute="_compute_project_count", groups="project.group_project_user"
+    )
+    annual_figure_ids = fields.One2many(
+        "accountancy.annual.figure", "partner_id", string="Annual figures"
+    )
+    size_class = fields.Selection(
+        SIZE_CLASSES,
+        compute="_compute_size_class",
+        store=True,
+        index="btree_not_null",
+        help="Size class by BW 2:395a/396/397: the smallest class of which the "
+        "company meets two of the three criteria (balance total, turnover, "
+        "employees) in both of its two most recent years of annual figures; with "
+        "one year of figures, that year decides. Empty for persons and companies "
+        "without figures.",
+    )
+    statutory_audit_required = fields.Boolean(
+        compute="_compute_size_class",
+        store=True,
+        help="Medium and large companies must have their annual accounts audited.",
     )
 
     @api.depends("is_company", "legal_form")
@@ -208,6 +284,29 @@ class ResPartner(models.Model):
             partner.current_assignment_ids = current
             partner.current_assignment_count = len(current)
 
+    @api.depends(
+        "strategy_ids.year", "strategy_ids.points", "strategy_ids.client_type_id"
+    )
+    def _compute_strategy_current(self):
+        year = fields.Date.context_today(self).year
+        for partner in self:
+            current = partner.strategy_ids.filtered(lambda s: s.year == year)[:1]
+            partner.client_type_id = current.client_type_id
+            partner.strategy_points = current.points
+
+    @api.constrains("birth_year")
+    def _check_birth_year(self):
+        for partner in self:
+            if partner.birth_year and not 1900 <= partner.birth_year <= 2100:
+                raise ValidationError(
+                    self.env._(
+                        "The birth year %(year)s of %(partner)s is not valid: enter "
+                        "a year from 1900 to 2100, or leave it empty.",
+                        year=partner.birth_year,
+                        partner=partner.display_name,
+                    )
+                )
+
     def _compute_project_count(self):
         counts = dict(
             self.env["project.project"]._read_group(
@@ -216,6 +315,57 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.project_count = counts.get(partner, 0)
+
+    @api.depends(
+        "is_company",
+        "annual_figure_ids.year",
+        "annual_figure_ids.revenue",
+        "annual_figure_ids.balance_total",
+        "annual_figure_ids.employee_count",
+    )
+    def _compute_size_class(self):
+        # One query for the whole batch. Records not saved yet (the card being
+        # edited) use the figures in the form instead.
+        # TODO (planning issue): warn on the card when statutory_audit_required
+        # is set but the planned engagement is not an audit.
+        fnames = ["partner_id", "year", "revenue", "balance_total", "employee_count"]
+        Figure = self.env["accountancy.annual.figure"]
+        saved = self.filtered(lambda p: p.is_company and isinstance(p.id, int))
+        figures_by_partner = {}
+        if saved:
+            Figure.flush_model(fnames)
+            for figure in Figure.search_fetch(
+                [("partner_id", "in", saved.ids)], fnames, order="year desc, id"
+            ):
+                figures_by_partner.setdefault(figure.partner_id.id, []).append(figure)
+        for partner in self:
+            if not partner.is_company:
+                figures = []
+            elif isinstance(partner.id, int):
+                figures = figures_by_partner.get(partner.id, [])
+            else:
+                figures = partner.annual_figure_ids.sorted("year", reverse=True)
+            partner.size_class = partner._size_class_from_figures(figures)
+            partner.statutory_audit_required = partner.size_class in AUDIT_SIZE_CLASSES
+
+    @api.model
+    def _size_class_from_figures(self, figures):
+        """Size class from annual figures sorted newest first: the two most recent
+        years must both meet the class (a single year decides alone). Since the
+        classes are nested, that is the larger of the two years' own classes: a
+        company that grows moves up at once, one that shrinks moves down only
+        after two years in the smaller class."""
+        figures = [f for f in figures if f.year][:2]
+        if not figures:
+            return False
+        order = [code for code, _label in SIZE_CLASSES]
+        return max(
+            (
+                size_class_of_year(f.balance_total, f.revenue, f.employee_count)
+                for f in figures
+            ),
+            key=order.index,
+        )
 
     @api.depends(
         "shareholder_relation_ids.share_percentage",

@@ -12,3 +12,8 @@ from . import test_i18n
 from . import test_tour_relation_card
 from . import test_intake_wizard
 from . import test_tour_intake
+from . import test_annual_figure
+from . import test_strategy
+from . import test_strategy_report
+from . import test_tour_strategy
+from . import test_strategy_upkeep

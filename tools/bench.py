@@ -11,11 +11,13 @@ import json
 import random
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from stdnum.nl import bsn as nl_bsn
 
 import odoo
+from odoo import Command, fields
 from odoo.modules.registry import Registry
 
 BATCH = 500
@@ -139,6 +141,89 @@ def bench_duplicate_check(env, rng):
     return results
 
 
+def _ensure_sale_journal(env):
+    company = env.company
+    if not env["account.journal"].search(
+        [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+    ):
+        env["account.chart.template"].try_loading(
+            "generic_coa", company=company, install_demo=False
+        )
+
+
+def bench_strategy_recompute(env, size, rng):
+    """Recompute the strategies of ``size`` clients with 4 posted invoices each,
+    against one SQL UPDATE touching the same strategy rows."""
+    _ensure_sale_journal(env)
+    today = fields.Date.context_today(env["res.partner"])
+    clients = env["res.partner"].browse()
+    Partner = env["res.partner"]
+    for start in range(0, size, BATCH):
+        clients |= Partner.create(
+            [
+                {
+                    "name": f"Bench strategy client {i} B.V.",
+                    "is_company": True,
+                    "relation_kind": "client",
+                }
+                for i in range(start, min(start + BATCH, size))
+            ]
+        )
+    Move = env["account.move"].with_context(tracking_disable=True)
+    for start in range(0, size, BATCH // 2):
+        vals_list = []
+        for client in clients[start : start + BATCH // 2]:
+            for k in range(4):
+                vals_list.append(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": client.id,
+                        "invoice_date": today - timedelta(days=30 * k + 1),
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "name": "Annual accounts",
+                                    "quantity": 1,
+                                    "price_unit": rng.randrange(200, 12000),
+                                    "tax_ids": [Command.clear()],
+                                }
+                            )
+                        ],
+                    }
+                )
+        Move.create(vals_list).action_post()
+        env.flush_all()
+        env.invalidate_all()
+    Strategy = env["accountancy.strategy"].with_context(tracking_disable=True)
+    strategies = Strategy.browse()
+    for start in range(0, size, BATCH):
+        strategies |= Strategy.create(
+            [{"partner_id": client.id} for client in clients[start : start + BATCH]]
+        )
+    env.flush_all()
+    ids = strategies.ids
+    result = measure(env, "recompute", strategies.action_recompute)
+
+    def floor_update():
+        env.cr.execute(
+            "UPDATE accountancy_strategy SET points = points WHERE id = ANY(%s)",
+            [ids],
+        )
+
+    floor = measure(env, "floor", floor_update)
+    return [
+        {
+            "name": f"strategy recompute x{size} ({4 * size} invoices)",
+            "seconds": result["seconds"],
+            "queries": result["queries"],
+            "floor": "one SQL UPDATE of the same strategy rows",
+            "floor_seconds": floor["seconds"],
+            "floor_queries": floor["queries"],
+            "ratio": round(result["seconds"] / max(floor["seconds"], 0.001), 1),
+        }
+    ]
+
+
 def print_table(rows):
     header = (
         f"{'measurement':58} {'time s':>8} {'queries':>8} "
@@ -168,6 +253,7 @@ def main():
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         rows = bench_partner_create(env, args.size, rng)
         rows += bench_duplicate_check(env, rng)
+        rows += bench_strategy_recompute(env, args.size, rng)
         cr.rollback()
     print_table(rows)
     out = Path(__file__).resolve().parent.parent / "bench-results.json"

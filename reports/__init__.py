@@ -1,0 +1,1 @@
+from . import accountancy_strategy_xlsx

@@ -1,0 +1,70 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class AccountancyStrategyRecomputeWizard(models.TransientModel):
+    """Create the missing strategies of a year and recompute them in batch."""
+
+    _name = "accountancy.strategy.recompute.wizard"
+    _description = "Recompute client strategies"
+
+    year = fields.Integer(
+        required=True, default=lambda self: fields.Date.context_today(self).year
+    )
+    partner_ids = fields.Many2many(
+        "res.partner",
+        string="Clients",
+        help="Leave empty to recompute all clients.",
+    )
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        context = self.env.context
+        if (
+            "partner_ids" in fields_list
+            and context.get("active_model") == "res.partner"
+            and context.get("active_ids")
+        ):
+            values["partner_ids"] = [fields.Command.set(context["active_ids"])]
+        return values
+
+    @api.constrains("year")
+    def _check_year(self):
+        for wizard in self:
+            if not 1900 <= wizard.year <= 2100:
+                raise ValidationError(
+                    self.env._(
+                        "The year %(year)s is not valid: enter a year from 1900 to "
+                        "2100.",
+                        year=wizard.year,
+                    )
+                )
+
+    def action_recompute(self):
+        self.ensure_one()
+        partners = self.partner_ids or self.env["res.partner"].search(
+            [("relation_kind", "=", "client")]
+        )
+        strategies = self._get_strategies(partners)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "accountancy_crm.accountancy_strategy_action"
+        )
+        action["domain"] = [("id", "in", strategies.ids)]
+        action["context"] = {}
+        return action
+
+    def _get_strategies(self, partners):
+        """The strategies of ``partners`` for the year, created where missing
+        and recomputed, all in batch."""
+        Strategy = self.env["accountancy.strategy"]
+        existing = Strategy.search(
+            [("partner_id", "in", partners.ids), ("year", "=", self.year)]
+        )
+        missing = partners - existing.partner_id
+        # create() adds the lines and computes their values
+        created = Strategy.create(
+            [{"partner_id": partner.id, "year": self.year} for partner in missing]
+        )
+        existing.action_recompute()
+        return existing | created
