@@ -35,6 +35,11 @@ class AccountancyScoreCriterion(models.Model):
         "user; the others are recomputed from the database.",
     )
     active = fields.Boolean(default=True)
+    sum_over_group = fields.Boolean(
+        string="Sum over the client group",
+        help="Fee volume: add up the fee volume of all members of the client's "
+        "client group, so that every member of the group scores on the whole.",
+    )
     band_ids = fields.One2many(
         "accountancy.score.band", "criterion_id", string="Bands", copy=True
     )

@@ -58,6 +58,14 @@ class AccountancyStrategy(models.Model):
     line_ids = fields.One2many(
         "accountancy.strategy.line", "strategy_id", string="Criteria", copy=True
     )
+    # Stored so that the overviews can group strategies by them (a pivot cannot
+    # group on a path such as partner_id.client_group_id).
+    client_group_id = fields.Many2one(
+        related="partner_id.client_group_id", store=True, index="btree_not_null"
+    )
+    sector_id = fields.Many2one(
+        related="partner_id.sector_id", store=True, index="btree_not_null"
+    )
     points = fields.Integer(
         compute="_compute_points", store=True, aggregator="avg", tracking=True
     )
@@ -228,10 +236,12 @@ class AccountancyStrategy(models.Model):
         for year, strategies in by_year.items():
             date_from, date_to = strategies[0]._period()
             partners = strategies.partner_id
+            fee_volumes = strategies._fetch_fee_volumes(
+                partners | partners.client_group_id.member_ids, date_from, date_to
+            )
             data_by_year[year] = {
-                "fee_volume": strategies._fetch_fee_volumes(
-                    partners, date_from, date_to
-                ),
+                "fee_volume": fee_volumes,
+                "group_fee_volume": self._sum_per_client_group(partners, fee_volumes),
                 "payment_days": strategies._fetch_payment_days(
                     partners, date_from, date_to
                 ),
@@ -242,7 +252,11 @@ class AccountancyStrategy(models.Model):
         for line in lines:
             strategy = line.strategy_id
             partner = strategy.partner_id.commercial_partner_id
-            value = data_by_year[strategy.year][line.criterion_id.source].get(partner)
+            source = line.criterion_id.source
+            if source == "fee_volume" and line.criterion_id.sum_over_group:
+                value = data_by_year[strategy.year]["group_fee_volume"].get(partner)
+            else:
+                value = data_by_year[strategy.year][source].get(partner)
             if value is not None:
                 new_values[line] = value
         by_value = defaultdict(list)
@@ -257,6 +271,20 @@ class AccountancyStrategy(models.Model):
 
     def _touch(self):
         self.write({"updated_on": fields.Datetime.now(), "updated_by_id": self.env.uid})
+
+    @api.model
+    def _sum_per_client_group(self, partners, fee_volumes):
+        """Per commercial partner of ``partners``: the fee volume of its whole
+        client group (its own when it has no group)."""
+        totals = defaultdict(float)
+        for member in partners.client_group_id.member_ids.commercial_partner_id:
+            totals[member.client_group_id] += fee_volumes.get(member, 0.0)
+        return {
+            partner: totals[partner.client_group_id]
+            if partner.client_group_id
+            else fee_volumes.get(partner, 0.0)
+            for partner in partners.commercial_partner_id
+        }
 
     def _fetch_fee_volumes(self, partners, date_from, date_to):
         """Posted customer invoices minus credit notes, untaxed, per commercial

@@ -17,6 +17,12 @@ class AccountancyStrategyLine(models.Model):
         "accountancy.score.criterion", required=True, ondelete="restrict"
     )
     sequence = fields.Integer(related="criterion_id.sequence", store=True)
+    # Stored for grouping in the overviews (fee volume per client group, per year).
+    year = fields.Integer(related="strategy_id.year", store=True, index=True)
+    client_group_id = fields.Many2one(
+        related="strategy_id.client_group_id", store=True, index="btree_not_null"
+    )
+    sector_id = fields.Many2one(related="strategy_id.sector_id", store=True)
     source = fields.Selection(related="criterion_id.source")
     value = fields.Float(
         help="Computed from the database for the criteria that have data (fee "

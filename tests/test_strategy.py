@@ -5,6 +5,7 @@ from unittest.mock import patch
 from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import AccountancyCrmCommon
 
@@ -543,4 +544,64 @@ class TestStrategy(AccountancyCrmCommon):
         self.assertEqual(
             {self._line(s, self.crit_age).value for s in large},
             {self.this_year - (1950 + (i % 10) * 4) for i in range(10)},
+        )
+
+    def test_fee_volume_per_client_group_overview(self):
+        """The overview action groups fee-volume lines by client group (stored
+        on the line so that the pivot can group on it) and follows a client
+        moving to another group."""
+        other_group = self.env["accountancy.client.group"].create(
+            {"name": "Test family Other", "code": "TOTH"}
+        )
+        neighbour = self._create_company(
+            "Neighbour B.V.", relation_kind="client", client_group_id=self.group.id
+        )
+        strategies = self.Strategy.create(
+            [{"partner_id": self.client.id}, {"partner_id": neighbour.id}]
+        )
+        self._set(strategies[0], {self.crit_fee: 6000}, manual=True)
+        self._set(strategies[1], {self.crit_fee: 2500}, manual=True)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "accountancy_crm.accountancy_strategy_line_overview_fee_group_action"
+        )
+        domain = safe_eval(action["domain"])
+
+        def totals():
+            groups = self.env["accountancy.strategy.line"]._read_group(
+                domain + [("strategy_id", "in", strategies.ids)],
+                ["client_group_id", "year"],
+                ["value:sum"],
+            )
+            return {(group, year): total for group, year, total in groups}
+
+        self.assertEqual(totals(), {(self.group, self.this_year): 8500})
+        neighbour.client_group_id = other_group
+        self.assertEqual(
+            totals(),
+            {(self.group, self.this_year): 6000, (other_group, self.this_year): 2500},
+        )
+
+    def test_fee_volume_summed_over_client_group(self):
+        self._ensure_chart()
+        sister = self.env["res.partner"].search(
+            [("client_group_id", "=", self.group.id), ("id", "!=", self.client.id)],
+            limit=1,
+        )
+        loner = self._create_company("Loner B.V.", relation_kind="client")
+        self._invoice(self.client, 4000, self.today - timedelta(days=30))
+        self._invoice(sister, 2500, self.today - timedelta(days=30))
+        self._invoice(loner, 1200, self.today - timedelta(days=30))
+        strategies = self.Strategy.create(
+            [{"partner_id": self.client.id}, {"partner_id": loner.id}]
+        )
+        self.assertEqual(self._line(strategies[0], self.crit_fee).value, 4000)
+        self.crit_fee.sum_over_group = True
+        strategies.action_recompute()
+        fee = self._line(strategies[0], self.crit_fee)
+        self.assertEqual(fee.value, 6500, "the client's own 4,000 plus its sister's")
+        self.assertEqual(fee.band_id.code, "05000-07500")
+        self.assertEqual(
+            self._line(strategies[1], self.crit_fee).value,
+            1200,
+            "a client without a group keeps its own fee volume",
         )
