@@ -1,4 +1,6 @@
-from odoo import api, fields, models
+from odoo import fields, models
+
+from .res_partner import RELATION_KINDS
 
 
 class AccountancyIntakeProfile(models.Model):
@@ -24,9 +26,7 @@ class AccountancyIntakeProfile(models.Model):
     ask_client_group = fields.Boolean(string="Ask client group")
 
     # Default values of the new relation and its opportunity
-    relation_kind = fields.Selection(
-        selection="_selection_relation_kind", default="prospect", required=True
-    )
+    relation_kind = fields.Selection(RELATION_KINDS, default="prospect", required=True)
     client_group_id = fields.Many2one("accountancy.client.group")
     team_id = fields.Many2one("crm.team", string="Sales team")
     user_id = fields.Many2one(
@@ -64,14 +64,6 @@ class AccountancyIntakeProfile(models.Model):
         ],
         help="Manager who gets the approval activity; empty: the first manager.",
     )
-
-    @api.model
-    def _selection_relation_kind(self):
-        return (
-            self.env["res.partner"]
-            ._fields["relation_kind"]
-            ._description_selection(self.env)
-        )
 
     def _get_approver(self):
         """The manager who approves the relations entered with this profile."""

@@ -6,6 +6,14 @@ from stdnum.nl import bsn as nl_bsn
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+RELATION_KINDS = [
+    ("client", "Client"),
+    ("prospect", "Prospect"),
+    ("former_client", "Former client"),
+    ("supplier", "Supplier"),
+    ("institution", "Institution"),
+    ("other", "Other"),
+]
 LEGAL_FORMS = [
     ("eenmanszaak", "Sole proprietorship (eenmanszaak)"),
     ("vof", "General partnership (vof)"),
@@ -85,14 +93,7 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     relation_kind = fields.Selection(
-        [
-            ("client", "Client"),
-            ("prospect", "Prospect"),
-            ("former_client", "Former client"),
-            ("supplier", "Supplier"),
-            ("institution", "Institution"),
-            ("other", "Other"),
-        ],
+        RELATION_KINDS,
         index=True,
         tracking=True,
     )

@@ -5,7 +5,12 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
-from ..models.res_partner import KVK_RE, LEGAL_FORMS, normalize_number
+from ..models.res_partner import (
+    KVK_RE,
+    LEGAL_FORMS,
+    RELATION_KINDS,
+    normalize_number,
+)
 
 POSTCODE_RE = re.compile(r"^(\d{4})\s*([A-Za-z]{2})$")
 HOUSE_NUMBER_RE = re.compile(r"^\d{1,5}$")
@@ -117,7 +122,7 @@ class AccountancyIntakeWizard(models.TransientModel):
     website = fields.Char()
     debtor_number = fields.Char()
     relation_kind = fields.Selection(
-        selection="_selection_relation_kind",
+        RELATION_KINDS,
         compute="_compute_profile_defaults",
         store=True,
         readonly=False,
@@ -165,14 +170,6 @@ class AccountancyIntakeWizard(models.TransientModel):
     def _default_profile_id(self):
         return self.env["accountancy.intake.profile"].search(
             [("company_id", "in", [False, self.env.company.id])], limit=1
-        )
-
-    @api.model
-    def _selection_relation_kind(self):
-        return (
-            self.env["res.partner"]
-            ._fields["relation_kind"]
-            ._description_selection(self.env)
         )
 
     @api.depends("profile_id")
@@ -399,22 +396,10 @@ class AccountancyIntakeWizard(models.TransientModel):
         partners = self.duplicate_partner_ids
         if not partners:
             raise UserError(self.env._("No existing relation matches this one."))
-        if len(partners) == 1:
-            return {
-                "type": "ir.actions.act_window",
-                "res_model": "res.partner",
-                "res_id": partners.id,
-                "views": [(False, "form")],
-                "target": "current",
-            }
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Existing relations"),
-            "res_model": "res.partner",
-            "domain": [("id", "in", partners.ids)],
-            "views": [(False, "list"), (False, "form")],
-            "target": "current",
-        }
+        # One relation opens its form, several a list of them.
+        return partners._get_records_action(
+            name=self.env._("Existing relations"), context={}
+        )
 
     def action_create(self):
         """Create the relation, its contact person and its opportunity: all of
@@ -427,21 +412,8 @@ class AccountancyIntakeWizard(models.TransientModel):
             lead = self._create_opportunity(partner)
             if self.require_approval:
                 partner._accountancy_request_approval(self.profile_id)
-        if self.open_after == "opportunity" and lead:
-            return {
-                "type": "ir.actions.act_window",
-                "res_model": "crm.lead",
-                "res_id": lead.id,
-                "views": [(False, "form")],
-                "target": "current",
-            }
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "res.partner",
-            "res_id": partner.id,
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        opened = lead if self.open_after == "opportunity" and lead else partner
+        return opened._get_records_action(context={})
 
     def _check_before_create(self):
         self.ensure_one()
