@@ -45,9 +45,11 @@ test: setup
 	$(VENV)/bin/python tools/lifecycle_check.py $(CONF) $(TEST_DB)
 
 # Run (some) tests again on the existing test database, e.g.
-# make pytest PYTEST_ARGS="-k fiscal"
+# make pytest PYTEST_ARGS="-k fiscal", or only some files:
+# make pytest TESTS="accountancy_crm/tests/test_capacity.py"
+TESTS ?= $(MODULE)/tests
 pytest: setup
-	$(PYTEST) $(MODULE)/tests $(PYTEST_ARGS)
+	$(PYTEST) $(TESTS) $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,12 +1,19 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .accountancy_client_acceptance import BLOCK_MODES, DEFAULT_BLOCK_MODES
+from .accountancy_employee_budget import DEFAULT_FULL_TIME_HOURS, FULL_TIME_HOURS_PARAM
 from .accountancy_kvk_client import DEFAULT_TIMEOUT, MAX_TIMEOUT, MIN_TIMEOUT
+from .accountancy_service_plan import (
+    DEFAULT_PLANNING_YEARS_AHEAD,
+    DEFAULT_PLANNING_YEARS_BACK,
+)
 from .accountancy_strategy import (
     DEFAULT_FULL_UPDATE_MONTHS,
     DEFAULT_MAX_AGE_MONTHS,
     parse_months,
 )
+from .project_project import DEFAULT_PROJECT_MODE, PROJECT_MODE_PARAM, PROJECT_MODES
 
 
 class ResConfigSettings(models.TransientModel):
@@ -55,6 +62,126 @@ class ResConfigSettings(models.TransientModel):
         "full update of every client strategy, e.g. 9,2 for September and "
         "February. Leave empty for none.",
     )
+    planning_years_back = fields.Integer(
+        string="Plan years back",
+        default=DEFAULT_PLANNING_YEARS_BACK,
+        config_parameter="accountancy_crm.planning_years_back",
+        help="How many years before the current one service plans may be entered "
+        "for, 1 to 10.",
+    )
+    planning_years_ahead = fields.Integer(
+        string="Plan years ahead",
+        default=DEFAULT_PLANNING_YEARS_AHEAD,
+        config_parameter="accountancy_crm.planning_years_ahead",
+        help="How many years after the current one service plans may be entered "
+        "for, 1 to 10.",
+    )
+    accountancy_full_time_hours = fields.Float(
+        string="Full-time hours per year",
+        default=DEFAULT_FULL_TIME_HOURS,
+        config_parameter=FULL_TIME_HOURS_PARAM,
+        help="Contract hours of a full-time employee in a year (52 weeks of 40 "
+        "hours = 2080); new employee budgets start from it.",
+    )
+    accountancy_task_project_mode = fields.Selection(
+        PROJECT_MODES,
+        string="Projects of planning tasks",
+        default=DEFAULT_PROJECT_MODE,
+        config_parameter=PROJECT_MODE_PARAM,
+        help="Where the task generation of the service planning puts a client's "
+        "tasks: in one project per client, or in one project per client and "
+        "service line (bookkeeping, VAT returns, annual accounts).",
+    )
+
+    # Off: an accountancy user sees only the clients of the teams they are in
+    # (and of those clients' groups); managers and compliance see all anyway.
+    group_accountancy_see_all_clients = fields.Boolean(
+        string="Everyone sees all clients",
+        implied_group="accountancy_crm.group_see_all_clients",
+        group="accountancy_crm.group_user",
+        help="When off, accountancy users see only the clients of the client teams "
+        "of the current or next year they are in, and the other clients of those "
+        "clients' client groups. Managers and compliance officers see all clients.",
+    )
+
+    # Client acceptance (Wwft)
+    acceptance_review_months_high = fields.Integer(
+        string="Review high risk after (months)",
+        default=12,
+        config_parameter="accountancy_crm.acceptance_review_months_high",
+    )
+    acceptance_review_months_normal = fields.Integer(
+        string="Review normal risk after (months)",
+        default=24,
+        config_parameter="accountancy_crm.acceptance_review_months_normal",
+    )
+    acceptance_review_months_low = fields.Integer(
+        string="Review low risk after (months)",
+        default=36,
+        config_parameter="accountancy_crm.acceptance_review_months_low",
+    )
+    acceptance_block_quote_confirm = fields.Selection(
+        BLOCK_MODES,
+        string="Confirming quotations",
+        default=DEFAULT_BLOCK_MODES["quote_confirm"],
+        config_parameter="accountancy_crm.acceptance_block_quote_confirm",
+    )
+    acceptance_block_project_create = fields.Selection(
+        BLOCK_MODES,
+        string="Creating projects",
+        default=DEFAULT_BLOCK_MODES["project_create"],
+        config_parameter="accountancy_crm.acceptance_block_project_create",
+    )
+    acceptance_block_planning_tasks = fields.Selection(
+        BLOCK_MODES,
+        string="Generating planning tasks",
+        default=DEFAULT_BLOCK_MODES["planning_tasks"],
+        config_parameter="accountancy_crm.acceptance_block_planning_tasks",
+    )
+    acceptance_high_risk_country_ids = fields.Many2many(
+        "res.country",
+        string="High-risk countries",
+        help="Countries that call for enhanced due diligence: the EU list of "
+        "high-risk third countries, plus any the firm adds.",
+    )
+
+    @api.model
+    def get_values(self):
+        res = super().get_values()
+        countries = self.env["res.country"].search(
+            [("accountancy_high_risk", "=", True)]
+        )
+        res["acceptance_high_risk_country_ids"] = [Command.set(countries.ids)]
+        return res
+
+    def set_values(self):
+        res = super().set_values()
+        Country = self.env["res.country"]
+        wanted = self.acceptance_high_risk_country_ids
+        current = Country.search([("accountancy_high_risk", "=", True)])
+        (current - wanted).write({"accountancy_high_risk": False})
+        (wanted - current).write({"accountancy_high_risk": True})
+        return res
+
+    @api.constrains(
+        "acceptance_review_months_high",
+        "acceptance_review_months_normal",
+        "acceptance_review_months_low",
+    )
+    def _check_acceptance_review_months(self):
+        for settings in self:
+            months = (
+                settings.acceptance_review_months_high,
+                settings.acceptance_review_months_normal,
+                settings.acceptance_review_months_low,
+            )
+            if not all(1 <= value <= 120 for value in months):
+                raise ValidationError(
+                    self.env._(
+                        "The months until the next client acceptance review must be "
+                        "between 1 and 120 for each risk class."
+                    )
+                )
 
     @api.constrains("kvk_timeout")
     def _check_kvk_timeout(self):
@@ -93,6 +220,33 @@ class ResConfigSettings(models.TransientModel):
                         months=settings.strategy_full_update_months,
                     )
                 ) from None
+
+    @api.constrains("planning_years_back", "planning_years_ahead")
+    def _check_planning_years(self):
+        for settings in self:
+            # At least one year each way: the previous year's accounts and the
+            # next year's team are always planned (and Odoo stores 0 as unset).
+            if not (
+                1 <= settings.planning_years_back <= 10
+                and 1 <= settings.planning_years_ahead <= 10
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The numbers of years back and ahead that can be planned "
+                        "must each be between 1 and 10."
+                    )
+                )
+
+    @api.constrains("accountancy_full_time_hours")
+    def _check_accountancy_full_time_hours(self):
+        for settings in self:
+            if not 0 < settings.accountancy_full_time_hours <= 8784:
+                raise ValidationError(
+                    self.env._(
+                        "The full-time hours per year must be more than 0 and at "
+                        "most 8784 (the hours of a leap year), e.g. 2080."
+                    )
+                )
 
     @api.constrains("kvk_environment", "kvk_base_url")
     def _check_kvk_base_url(self):

@@ -4,7 +4,9 @@ from markupsafe import Markup, escape
 from stdnum.nl import bsn as nl_bsn
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from .accountancy_client_acceptance import ACCEPTANCE_STATUSES
 
 RELATION_KINDS = [
     ("client", "Client"),
@@ -252,6 +254,128 @@ class ResPartner(models.Model):
         store=True,
         help="Medium and large companies must have their annual accounts audited.",
     )
+    snapshot_count = fields.Integer(
+        compute="_compute_snapshot_count", groups="accountancy_crm.group_user"
+    )
+    # Client acceptance (Wwft), see accountancy.client.acceptance.
+    acceptance_ids = fields.One2many(
+        "accountancy.client.acceptance",
+        "partner_id",
+        string="Client acceptances",
+        groups="accountancy_crm.group_user",
+    )
+    acceptance_state = fields.Selection(
+        ACCEPTANCE_STATUSES,
+        string="Client acceptance",
+        compute="_compute_acceptance_state",
+        search="_search_acceptance_state",
+        compute_sudo=True,
+        help="Status of the latest decided client acceptance (Wwft) in the current "
+        "company: pending while one is prepared, overdue once its review date "
+        "has come.",
+    )
+    relation_end_date = fields.Date(
+        string="End of relationship",
+        compute="_compute_relation_end_date",
+        store=True,
+        readonly=False,
+        precompute=True,
+        copy=False,
+        tracking=True,
+        help="Set when the relation becomes a former client; the client acceptance "
+        "file must be kept 5 years after this date.",
+    )
+    # Team planning matrix: one column per role for the planning year (context
+    # key planning_year, default next year, editable) and the year before.
+    team_rlm_id = fields.Many2one(
+        "hr.employee",
+        string="RLM new",
+        compute="_compute_team_planning",
+        inverse="_inverse_team_planning",
+    )
+    team_rlm_ass_id = fields.Many2one(
+        "hr.employee",
+        string="RLM.ass new",
+        compute="_compute_team_planning",
+        inverse="_inverse_team_planning",
+    )
+    team_jrk_id = fields.Many2one(
+        "hr.employee",
+        string="JRK new",
+        compute="_compute_team_planning",
+        inverse="_inverse_team_planning",
+    )
+    team_acc_id = fields.Many2one(
+        "hr.employee",
+        string="ACC new",
+        compute="_compute_team_planning",
+        inverse="_inverse_team_planning",
+    )
+    team_rlm_prev_id = fields.Many2one(
+        "hr.employee", string="RLM", compute="_compute_team_planning"
+    )
+    team_rlm_ass_prev_id = fields.Many2one(
+        "hr.employee", string="RLM.ass", compute="_compute_team_planning"
+    )
+    team_jrk_prev_id = fields.Many2one(
+        "hr.employee", string="JRK", compute="_compute_team_planning"
+    )
+    team_acc_prev_id = fields.Many2one(
+        "hr.employee", string="ACC", compute="_compute_team_planning"
+    )
+    team_member_id = fields.Many2one(
+        "hr.employee",
+        string="Team member",
+        compute="_compute_team_member_id",
+        search="_search_team_member_id",
+        help="Search the clients an employee serves in any role in the planning year.",
+    )
+    service_plan_ids = fields.One2many(
+        "accountancy.service.plan", "partner_id", string="Service plans"
+    )
+    service_plan_count = fields.Integer(compute="_compute_service_plan_count")
+    advisory_status_ids = fields.One2many(
+        "accountancy.advisory.status", "partner_id", string="Advisory services"
+    )
+
+    def _compute_acceptance_state(self):
+        status = self.env["accountancy.client.acceptance"]._status_by_partner(
+            self.commercial_partner_id.ids
+        )
+        for partner in self:
+            partner.acceptance_state = status.get(
+                partner.commercial_partner_id.id, "none"
+            )
+
+    def _search_acceptance_state(self, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            return NotImplemented
+        values = {value} if isinstance(value, str) or not value else set(value)
+        Acceptance = self.env["accountancy.client.acceptance"]
+        partner_ids = Acceptance.sudo()._read_group(
+            [("company_id", "=", self.env.company.id)], ["partner_id"], []
+        )
+        status = Acceptance._status_by_partner([p.id for (p,) in partner_ids])
+        matching = [pid for pid, state in status.items() if state in values]
+        domain = [("commercial_partner_id", "in", matching)]
+        if "none" in values or False in values:
+            domain = [
+                "|",
+                *domain,
+                ("commercial_partner_id", "not in", list(status)),
+            ]
+        if operator in ("!=", "not in"):
+            domain = ["!", *domain]
+        return domain
+
+    @api.depends("relation_kind")
+    def _compute_relation_end_date(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            if partner.relation_kind != "former_client":
+                partner.relation_end_date = False
+            elif not partner.relation_end_date:
+                partner.relation_end_date = today
 
     @api.depends("is_company", "legal_form")
     def _compute_tax_regime(self):
@@ -285,6 +409,90 @@ class ResPartner(models.Model):
             partner.current_assignment_ids = current
             partner.current_assignment_count = len(current)
 
+    @api.model
+    def _planning_year(self):
+        """The year the team planning edits: context key planning_year, else the
+        next year (the team is planned in autumn for the coming year)."""
+        year = self.env.context.get("planning_year")
+        return int(year) if year else fields.Date.context_today(self).year + 1
+
+    @api.model
+    def _team_planning_roles(self):
+        """(field prefix, role) of the columns of the team planning matrix."""
+        # The xmlid lookup is cached: no query, unlike env.ref() which checks
+        # that the record exists.
+        IrModelData = self.env["ir.model.data"]
+        Role = self.env["accountancy.role"]
+        return [
+            (
+                prefix,
+                Role.browse(
+                    IrModelData._xmlid_to_res_id(f"accountancy_crm.role_{code}")
+                ),
+            )
+            for prefix, code in (
+                ("team_rlm", "rlm"),
+                ("team_rlm_ass", "rlm_ass"),
+                ("team_jrk", "jrk"),
+                ("team_acc", "acc"),
+            )
+        ]
+
+    @api.depends_context("planning_year")
+    def _compute_team_planning(self):
+        year = self._planning_year()
+        roles = self._team_planning_roles()
+        cells = self.env["accountancy.assignment"]._team_planning_cells(
+            self._origin.ids, [role.id for _prefix, role in roles], [year, year - 1]
+        )
+        Employee = self.env["hr.employee"]
+        for partner in self:
+            partner_id = partner._origin.id
+            for prefix, role in roles:
+                partner[f"{prefix}_id"] = cells.get(
+                    (partner_id, role.id, year), Employee
+                )
+                partner[f"{prefix}_prev_id"] = cells.get(
+                    (partner_id, role.id, year - 1), Employee
+                )
+
+    def _inverse_team_planning(self):
+        roles = self._team_planning_roles()
+        self.env["accountancy.assignment"]._team_planning_apply(
+            self._planning_year(),
+            {
+                (partner.id, role.id): partner[f"{prefix}_id"]
+                for partner in self
+                for prefix, role in roles
+            },
+        )
+
+    def _compute_team_member_id(self):
+        self.team_member_id = False
+
+    def _search_team_member_id(self, operator, value):
+        year = self._planning_year()
+        if operator in ("=", "!=") and not value:
+            # "Team member is (not) set": clients without / with a team that year.
+            any_operator = "any" if operator == "!=" else "not any"
+            return [("assignment_ids", any_operator, [("year", "=", year)])]
+        return [
+            (
+                "assignment_ids",
+                "any",
+                [("year", "=", year), ("employee_id", operator, value)],
+            )
+        ]
+
+    def _compute_service_plan_count(self):
+        counts = dict(
+            self.env["accountancy.service.plan"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.service_plan_count = counts.get(partner._origin, 0)
+
     @api.depends(
         "strategy_ids.year", "strategy_ids.points", "strategy_ids.client_type_id"
     )
@@ -316,6 +524,15 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.project_count = counts.get(partner, 0)
+
+    def _compute_snapshot_count(self):
+        counts = dict(
+            self.env["accountancy.snapshot"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.snapshot_count = counts.get(partner, 0)
 
     @api.depends(
         "is_company",
@@ -714,6 +931,46 @@ class ResPartner(models.Model):
                 sync.browse(abandoned.id).write({"fiscal_partner_id": False})
             sync.browse(new.id).write({"fiscal_partner_id": self.id})
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_snapshots(self):
+        # sudo: frozen files keep a client even when the user cannot read them;
+        # only whether there are any is used.
+        frozen = (
+            self.env["accountancy.snapshot"]
+            .sudo()
+            ._read_group([("partner_id", "in", self.ids)], ["partner_id"])
+        )
+        if frozen:
+            raise UserError(
+                self.env._(
+                    "%(partners)s cannot be deleted: the client file was frozen "
+                    "(snapshots are kept as evidence). Archive the relation instead.",
+                    partners=", ".join(p.display_name for (p,) in frozen),
+                )
+            )
+
+    def action_freeze_client_file(self):
+        """Ask why, then freeze the client file (see the freeze wizard)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Freeze client file"),
+            "res_model": "accountancy.snapshot.freeze.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_partner_id": self.id},
+        }
+
+    def action_view_snapshots(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "accountancy_crm.accountancy_snapshot_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
     def action_view_client_group_members(self):
         self.ensure_one()
         return self.client_group_id.action_view_members()
@@ -728,6 +985,15 @@ class ResPartner(models.Model):
             "default_partner_id": self.id,
             "search_default_filter_current_year": 1,
         }
+        return action
+
+    def action_view_service_plans(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "accountancy_crm.accountancy_service_plan_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
         return action
 
     def action_view_projects(self):
@@ -787,3 +1053,11 @@ class ResPartner(models.Model):
                     profile=profile.display_name,
                 ),
             )
+
+    def _check_accountancy_acceptance(self, operation):
+        """Raise a UserError when the client acceptance settings forbid
+        ``operation`` ("quote_confirm", "project_create", "planning_tasks") for
+        one of these clients (see accountancy.client.acceptance._check_partners)."""
+        return self.env["accountancy.client.acceptance"]._check_partners(
+            self, operation
+        )

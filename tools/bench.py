@@ -224,6 +224,295 @@ def bench_strategy_recompute(env, size, rng):
     ]
 
 
+def _bench_team(env, employees, tag):
+    """``employees`` employees of the firm, each with an internal user."""
+    users = (
+        env["res.users"]
+        .with_context(no_reset_password=True)
+        .create(
+            [
+                {"name": f"Bench {tag} user {i}", "login": f"bench_{tag}_{i}"}
+                for i in range(employees)
+            ]
+        )
+    )
+    return env["hr.employee"].create(
+        [
+            {"name": f"Bench {tag} employee {i}", "user_id": user.id}
+            for i, user in enumerate(users)
+        ]
+    )
+
+
+def _bench_clients(env, clients, tag):
+    Partner = env["res.partner"]
+    partners = Partner.browse()
+    for start in range(0, clients, BATCH):
+        partners |= Partner.create(
+            [
+                {
+                    "name": f"Bench {tag} client {i} B.V.",
+                    "is_company": True,
+                    "relation_kind": "client",
+                }
+                for i in range(start, min(start + BATCH, clients))
+            ]
+        )
+    return partners
+
+
+def _bench_teams(env, partners, employees, year):
+    roles = [
+        env.ref(f"accountancy_crm.{xmlid}")
+        for xmlid in ("role_rlm", "role_rlm_ass", "role_jrk", "role_acc")
+    ]
+    env["accountancy.assignment"].create(
+        [
+            {
+                "partner_id": partner.id,
+                "role_id": role.id,
+                "employee_id": employees[(i + k) % len(employees)].id,
+                "year": year,
+            }
+            for i, partner in enumerate(partners)
+            for k, role in enumerate(roles)
+        ]
+    )
+
+
+def bench_planning_rollover(env, rng, clients=2000, employees=60):
+    """Roll a year's planning of ``clients`` clients (4 roles, a service plan
+    and 3 advisory statuses each) and ``employees`` budgets over to the next
+    year, against Odoo's batch create of the same records."""
+    year = fields.Date.context_today(env["res.partner"]).year
+    staff = _bench_team(env, employees, "rollover")
+    partners = _bench_clients(env, clients, "rollover")
+    _bench_teams(env, partners, staff, year)
+    env["accountancy.service.plan"].create(
+        [
+            {
+                "partner_id": partner.id,
+                "year": year,
+                "bookkeeping_frequency": rng.choice(["month", "quarter", "none"]),
+                "vat_frequency": rng.choice(["month", "quarter", "year"]),
+                "annual_accounts_engagement": "compilation",
+                "annual_accounts_date": fields.Date.to_date(f"{year}-05-31"),
+                "state": "confirmed",
+            }
+            for partner in partners
+        ]
+    )
+    services = env["accountancy.advisory.service"].search([], limit=3)
+    env["accountancy.advisory.status"].create(
+        [
+            {
+                "partner_id": partner.id,
+                "year": year,
+                "service_id": service.id,
+                "status": rng.choice(["active", "discuss", "later"]),
+            }
+            for partner in partners
+            for service in services
+        ]
+    )
+    env["accountancy.employee.budget"].create(
+        [
+            {"employee_id": employee.id, "year": year, "productive_hours": 1380.0}
+            for employee in staff
+        ]
+    )
+    wizard = env["accountancy.planning.rollover.wizard"].create(
+        {"year_from": year, "year_to": year + 1}
+    )
+    todo = wizard._prepare_rollover()
+    result = measure(env, "rollover", wizard.action_confirm)
+    created = sum(len(vals_list) for vals_list in todo.values())
+
+    def floor_create():
+        # The same records one year further (nothing exists there).
+        for model, vals_list in todo.items():
+            env[model].create([dict(vals, year=year + 2) for vals in vals_list])
+
+    floor = measure(env, "floor", floor_create)
+    return [
+        {
+            "name": f"planning roll-over x{clients} clients, {employees} employees "
+            f"({created} records)",
+            "seconds": result["seconds"],
+            "queries": result["queries"],
+            "floor": "Odoo batch create of the same records (no reading, no checks)",
+            "floor_seconds": floor["seconds"],
+            "floor_queries": floor["queries"],
+            "ratio": round(result["seconds"] / max(floor["seconds"], 0.001), 2),
+        }
+    ]
+
+
+def bench_task_generation(env, rng, clients=2000, employees=60):
+    """Generate the tasks of ``clients`` confirmed service plans (quarterly VAT
+    and the annual accounts: 5 tasks and 1 project per client), against Odoo's
+    batch create of the same projects and tasks."""
+    year = fields.Date.context_today(env["res.partner"]).year
+    staff = _bench_team(env, employees, "tasks")
+    partners = _bench_clients(env, clients, "tasks")
+    _bench_teams(env, partners, staff, year)
+    env["accountancy.service.plan"].create(
+        [
+            {
+                "partner_id": partner.id,
+                "year": year,
+                "vat_frequency": "quarter",
+                "annual_accounts_engagement": "compilation",
+                "annual_accounts_date": fields.Date.to_date(f"{year}-05-31"),
+                "state": "confirmed",
+            }
+            for partner in partners
+        ]
+    )
+    wizard = env["accountancy.task.generation.wizard"].create(
+        {"year": year, "partner_ids": [Command.set(partners.ids)]}
+    )
+    result = measure(env, "tasks", wizard.action_generate)
+    tasks = env["project.task"].search_fetch(
+        [("partner_id", "in", partners.ids)],
+        ["name", "partner_id", "company_id", "date_deadline", "user_ids"],
+    )
+    floor_partners = _bench_clients(env, clients, "tasks floor")
+
+    def floor_create():
+        projects = env["project.project"].create(
+            [
+                {
+                    "name": partner.name,
+                    "partner_id": partner.id,
+                    "privacy_visibility": "employees",
+                }
+                for partner in floor_partners
+            ]
+        )
+        project_of = dict(zip(partners.ids, projects.ids, strict=True))
+        env["project.task"].with_context(
+            mail_auto_subscribe_no_notify=True, mail_create_nolog=True
+        ).create(
+            [
+                {
+                    "name": task.name,
+                    "project_id": project_of[task.partner_id.id],
+                    "company_id": task.company_id.id,
+                    "date_deadline": task.date_deadline,
+                    "user_ids": [Command.set(task.user_ids.ids)],
+                }
+                for task in tasks
+            ]
+        )
+
+    floor = measure(env, "floor", floor_create)
+    return [
+        {
+            "name": f"task generation x{clients} plans ({len(tasks)} tasks)",
+            "seconds": result["seconds"],
+            "queries": result["queries"],
+            "floor": "Odoo batch create of the same projects and tasks",
+            "floor_seconds": floor["seconds"],
+            "floor_queries": floor["queries"],
+            "ratio": round(result["seconds"] / max(floor["seconds"], 0.001), 2),
+        }
+    ]
+
+
+def bench_capacity(env, rng, clients=2000, employees=60):
+    """Capacity planning of a firm of ``clients`` clients and ``employees``
+    employees: the planned hours of all service plans regenerated in one batch,
+    the capacity overview of a year (one grouped read, as the pivot does) and
+    the XLSX capacity export of every employee."""
+    year = fields.Date.context_today(env["res.partner"]).year
+    staff = _bench_team(env, employees, "capacity")
+    partners = _bench_clients(env, clients, "capacity")
+    _bench_teams(env, partners, staff, year)
+    Plan = env["accountancy.service.plan"]
+    plans = Plan.browse()
+    for start in range(0, clients, BATCH):
+        plans |= Plan.create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "year": year,
+                    "bookkeeping_frequency": rng.choice(["month", "quarter", "none"]),
+                    "bookkeeping_watch": rng.random() < 0.2,
+                    "vat_frequency": rng.choice(["month", "quarter", "year"]),
+                    "annual_accounts_engagement": rng.choice(
+                        ["compilation", "compilation", "review", "audit"]
+                    ),
+                    "annual_accounts_date": fields.Date.to_date(f"{year}-05-31"),
+                }
+                for partner in partners[start : start + BATCH]
+            ]
+        )
+    budgets = env["accountancy.employee.budget"].create(
+        [
+            {
+                "employee_id": employee.id,
+                "year": year,
+                "part_time_percentage": rng.choice([60, 80, 100]),
+                "productive_hours": 1000,
+            }
+            for employee in staff
+        ]
+    )
+    Planned = env["accountancy.planned.hour"]
+    sync = measure(env, "sync", lambda: Planned._sync_plans(plans))
+    planned_rows = Planned.search_count([("plan_id", "in", plans.ids)])
+    Capacity = env["accountancy.capacity.report"]
+
+    def overview():
+        Capacity.read_group(
+            [("year", "=", year), ("employee_id", "in", staff.ids)],
+            ["available_hours:sum", "planned_hours:sum", "free_hours:sum"],
+            ["employee_id", "date:month"],
+            lazy=False,
+        )
+
+    def overview_floor():
+        env.cr.execute(
+            "SELECT employee_id, month, SUM(hours) FROM accountancy_planned_hour "
+            "WHERE year = %s AND employee_id = ANY(%s) GROUP BY employee_id, month",
+            [year, staff.ids],
+        )
+        env.cr.fetchall()
+
+    overview()  # warm the caches, as on a running server
+    read = measure(env, "overview", overview)
+    floor = measure(env, "floor", overview_floor)
+
+    def export():
+        env["ir.actions.report"]._render(
+            "accountancy_crm.accountancy_capacity_overview_xlsx", budgets.ids
+        )
+
+    xlsx = measure(env, "xlsx", export)
+    return [
+        {
+            "name": f"planned hours sync, {clients} plans ({planned_rows} rows)",
+            "seconds": sync["seconds"],
+            "queries": sync["queries"],
+        },
+        {
+            "name": f"capacity overview of a year, {employees} employees",
+            "seconds": read["seconds"],
+            "queries": read["queries"],
+            "floor": "SQL sum of the planned hours per employee and month",
+            "floor_seconds": floor["seconds"],
+            "floor_queries": floor["queries"],
+            "ratio": round(read["seconds"] / max(floor["seconds"], 0.001), 1),
+        },
+        {
+            "name": f"capacity XLSX export, {employees} employees",
+            "seconds": xlsx["seconds"],
+            "queries": xlsx["queries"],
+        },
+    ]
+
+
 def print_table(rows):
     header = (
         f"{'measurement':58} {'time s':>8} {'queries':>8} "
@@ -254,6 +543,9 @@ def main():
         rows = bench_partner_create(env, args.size, rng)
         rows += bench_duplicate_check(env, rng)
         rows += bench_strategy_recompute(env, args.size, rng)
+        rows += bench_planning_rollover(env, rng)
+        rows += bench_task_generation(env, rng)
+        rows += bench_capacity(env, rng)
         cr.rollback()
     print_table(rows)
     out = Path(__file__).resolve().parent.parent / "bench-results.json"

@@ -2,3 +2,10 @@ from . import accountancy_intake_wizard
 from . import accountancy_intake_wizard_result
 from . import accountancy_approval_reject_wizard
 from . import accountancy_strategy_recompute_wizard
+from . import accountancy_reassign_wizard
+from . import accountancy_planning_rollover_wizard
+from . import accountancy_task_generation_wizard
+from . import accountancy_advisory_matrix
+from . import accountancy_snapshot_freeze_wizard
+from . import accountancy_snapshot_compare_wizard
+from . import accountancy_snapshot_compare_line

@@ -1,0 +1,368 @@
+from odoo import api, fields, models
+from odoo.osv import expression
+from odoo.tools import SQL
+
+from .accountancy_hour_norm import SERVICES
+from .accountancy_service_plan import MONTHS
+
+# Plan fields the planned hours are derived from: a change of any of them
+# regenerates the plan's planned hours.
+PLAN_FIELDS = {
+    "partner_id",
+    "year",
+    "company_id",
+    "bookkeeping_frequency",
+    "bookkeeping_month",
+    "bookkeeping_watch",
+    "vat_frequency",
+    "annual_accounts_engagement",
+    "annual_accounts_date",
+}
+# Month of the annual accounts when the plan has no completion date.
+DEFAULT_ANNUAL_ACCOUNTS_MONTH = 6
+# Month of a yearly bookkeeping when the plan does not say when it is produced.
+DEFAULT_BOOKKEEPING_MONTH = 12
+# A yearly VAT return is due before 1 April of the next year.
+YEARLY_VAT_MONTH = 3
+
+
+class AccountancyPlannedHour(models.Model):
+    """Hours a service plan asks of one employee of the client's team in one
+    month. Derived data: regenerated in batch from the plans, the hour norms and
+    the client teams, never edited by hand."""
+
+    _name = "accountancy.planned.hour"
+    _description = "Planned hours"
+    _order = "date, employee_id, partner_id, service"
+
+    plan_id = fields.Many2one(
+        "accountancy.service.plan",
+        string="Service plan",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        readonly=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Client",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        readonly=True,
+    )
+    employee_id = fields.Many2one(
+        "hr.employee", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    role_id = fields.Many2one(
+        "accountancy.role", required=True, ondelete="cascade", readonly=True
+    )
+    service = fields.Selection(SERVICES, required=True, readonly=True)
+    date = fields.Date(
+        string="Month", required=True, readonly=True, help="First day of the month."
+    )
+    year = fields.Integer(required=True, index=True, readonly=True)
+    month = fields.Selection(
+        MONTHS, string="Calendar month", required=True, readonly=True
+    )
+    hours = fields.Float(digits=(16, 2), aggregator="sum", readonly=True)
+    company_id = fields.Many2one("res.company", index=True, readonly=True)
+
+    def init(self):
+        # The capacity overview sums the hours per employee and month.
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS accountancy_planned_hour_employee_year_idx "
+                "ON accountancy_planned_hour (employee_id, year, month)"
+            )
+        )
+
+    @api.model
+    def _hours_per_employee_year(self, employee_ids, years):
+        """{(employee id, year): planned hours}, in one query."""
+        groups = self._read_group(
+            [("employee_id", "in", list(employee_ids)), ("year", "in", list(years))],
+            ["employee_id", "year"],
+            ["hours:sum"],
+        )
+        return {(employee.id, year): hours for employee, year, hours in groups}
+
+    @api.model
+    def _hours_per_employee_month(self, employee_ids, years):
+        """{(employee id, year, month): planned hours}, in one query."""
+        groups = self._read_group(
+            [("employee_id", "in", list(employee_ids)), ("year", "in", list(years))],
+            ["employee_id", "year", "month"],
+            ["hours:sum"],
+        )
+        return {
+            (employee.id, year, month): hours for employee, year, month, hours in groups
+        }
+
+    # ------------------------------------------------------------------
+    # Synchronisation with the service plans
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _plan_fields(self):
+        return PLAN_FIELDS
+
+    @api.model
+    def _plan_domain_for_services(self, services):
+        """Domain of the plans of this year and later that use one of
+        ``services`` (earlier years are history and keep their hours)."""
+        parts = []
+        for service in services:
+            if service.startswith("bookkeeping_") and service != "bookkeeping_watch":
+                parts.append([("bookkeeping_frequency", "=", service[12:])])
+            elif service == "bookkeeping_watch":
+                parts.append([("bookkeeping_watch", "=", True)])
+            elif service.startswith("vat_"):
+                parts.append([("vat_frequency", "=", service[4:])])
+            elif service.startswith("annual_"):
+                parts.append([("annual_accounts_engagement", "=", service[7:])])
+        if not parts:
+            return expression.FALSE_DOMAIN
+        year = fields.Date.context_today(self).year
+        return expression.AND([[("year", ">=", year)], expression.OR(parts)])
+
+    @api.model
+    def _sync_plan_domain(self, domain, extra_domain=None):
+        if extra_domain is not None:
+            domain = expression.OR([domain, extra_domain])
+        plans = self.env["accountancy.service.plan"].sudo().search(domain)
+        self._sync_plans(plans)
+
+    @api.model
+    def _sync_partner_years(self, pairs):
+        """Regenerate the plans of the given (partner id, year) pairs, e.g. after
+        a change of their client team."""
+        pairs = {(partner_id, year) for partner_id, year in pairs if partner_id}
+        if not pairs:
+            return
+        plans = (
+            self.env["accountancy.service.plan"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("partner_id", "in", list({p for p, _y in pairs})),
+                    ("year", "in", list({y for _p, y in pairs})),
+                ],
+                ["partner_id", "year"],
+                order="id",
+            )
+        )
+        self._sync_plans(
+            plans.filtered(lambda plan: (plan.partner_id.id, plan.year) in pairs)
+        )
+
+    @api.model
+    def _sync_plans(self, plans):
+        """Regenerate the planned hours of ``plans`` from the hour norms and the
+        client teams of the plan years, in a fixed number of queries.
+
+        Plans in every state count, "done" included: their hours used the
+        capacity of the months in which they were delivered. The planned hours
+        are derived data that users may read but not edit; the sync runs as
+        superuser so that whoever may change a plan or a team also updates them.
+        """
+        plans = plans.sudo().exists()
+        if not plans:
+            return
+        env = self.sudo().env
+        plans.fetch(
+            [
+                "partner_id",
+                "year",
+                "company_id",
+                "bookkeeping_frequency",
+                "bookkeeping_month",
+                "bookkeeping_watch",
+                "vat_frequency",
+                "annual_accounts_engagement",
+                "annual_accounts_date",
+            ]
+        )
+        partner_ids = plans.partner_id.ids
+        years = list(set(plans.mapped("year")))
+        client_types = self._client_types(plans, partner_ids, years)
+        team = {
+            (a.partner_id.id, a.year, a.role_id.id): a.employee_id.id
+            for a in env["accountancy.assignment"].search_fetch(
+                [("partner_id", "in", partner_ids), ("year", "in", years)],
+                ["partner_id", "year", "role_id", "employee_id"],
+            )
+        }
+        norms = self._norms_by_service()
+        rows = []
+        for plan in plans:
+            client_type = client_types.get((plan.partner_id.id, plan.year))
+            for service, months in self._plan_services(plan):
+                for role_id, hours in self._pick_norms(
+                    norms.get(service, []), client_type, plan.company_id.id
+                ):
+                    employee_id = team.get((plan.partner_id.id, plan.year, role_id))
+                    if not employee_id or not hours:
+                        continue
+                    for year, month in months:
+                        rows.append(
+                            (plan, employee_id, role_id, service, year, month, hours)
+                        )
+        self._replace_rows(plans, rows)
+
+    @api.model
+    def _client_types(self, plans, partner_ids, years):
+        """Client type of each (partner, year): the one of the strategy of that
+        year, else the partner's current one."""
+        strategies = (
+            self.env["accountancy.strategy"]
+            .sudo()
+            .search_fetch(
+                [("partner_id", "in", partner_ids), ("year", "in", years)],
+                ["partner_id", "year", "client_type_id"],
+            )
+        )
+        result = {
+            (s.partner_id.id, s.year): s.client_type_id.id
+            for s in strategies
+            if s.client_type_id
+        }
+        plans.partner_id.fetch(["client_type_id"])
+        for plan in plans:
+            key = (plan.partner_id.id, plan.year)
+            if key not in result:
+                result[key] = plan.partner_id.client_type_id.id
+        return result
+
+    @api.model
+    def _norms_by_service(self):
+        """Active norms per service, the most specific first (own client type
+        before any type, own office before shared)."""
+        norms = (
+            self.env["accountancy.hour.norm"]
+            .sudo()
+            .search_fetch(
+                [], ["service", "role_id", "client_type_id", "company_id", "hours"]
+            )
+        )
+        result = {}
+        for norm in norms:
+            result.setdefault(norm.service, []).append(
+                (
+                    norm.role_id.id,
+                    norm.client_type_id.id,
+                    norm.company_id.id,
+                    norm.hours,
+                )
+            )
+        for entries in result.values():
+            entries.sort(key=lambda e: (bool(e[1]), bool(e[2])), reverse=True)
+        return result
+
+    @api.model
+    def _pick_norms(self, entries, client_type_id, company_id):
+        """(role id, hours) per role: the first, most specific, norm that fits
+        the client type and the office."""
+        picked = {}
+        for role_id, norm_type, norm_company, hours in entries:
+            if role_id in picked:
+                continue
+            if norm_type and norm_type != client_type_id:
+                continue
+            if norm_company and norm_company != company_id:
+                continue
+            picked[role_id] = hours
+        return picked.items()
+
+    @api.model
+    def _plan_services(self, plan):
+        """(service, [(year, month), ...]) of the services the plan switches on.
+
+        Monthly services fall in each month, quarterly ones in the month after
+        each quarter (the fourth quarter in January of the next year), a yearly
+        bookkeeping in the plan's production month (else December), a yearly
+        VAT return in March of the next year and the annual accounts in the month
+        of their completion date (else June of the plan year)."""
+        year = plan.year
+        every_month = [(year, m) for m in range(1, 13)]
+        after_quarters = [(year, 4), (year, 7), (year, 10), (year + 1, 1)]
+        frequency_months = {
+            "month": every_month,
+            "quarter": after_quarters,
+        }
+        services = []
+        frequency = plan.bookkeeping_frequency
+        if frequency == "year":
+            month = int(plan.bookkeeping_month or DEFAULT_BOOKKEEPING_MONTH)
+            services.append(("bookkeeping_year", [(year, month)]))
+        elif frequency in frequency_months:
+            services.append((f"bookkeeping_{frequency}", frequency_months[frequency]))
+        if plan.bookkeeping_watch:
+            services.append(("bookkeeping_watch", every_month))
+        frequency = plan.vat_frequency
+        if frequency == "year":
+            services.append(("vat_year", [(year + 1, YEARLY_VAT_MONTH)]))
+        elif frequency in frequency_months:
+            services.append((f"vat_{frequency}", frequency_months[frequency]))
+        engagement = plan.annual_accounts_engagement
+        if engagement and engagement != "none":
+            done_on = plan.annual_accounts_date
+            when = (
+                (done_on.year, done_on.month)
+                if done_on
+                else (year, DEFAULT_ANNUAL_ACCOUNTS_MONTH)
+            )
+            services.append((f"annual_{engagement}", [when]))
+        return services
+
+    @api.model
+    def _replace_rows(self, plans, rows):
+        """Delete the plans' planned hours and insert ``rows`` in one statement
+        each: the ORM would insert per 100 rows and delete per 1,000 ids, so the
+        query count would grow with the firm; these rows carry no computed
+        fields, translations or attachments that the ORM would maintain."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "DELETE FROM accountancy_planned_hour WHERE plan_id = ANY(%s)",
+                plans.ids,
+            )
+        )
+        if rows:
+            columns = list(zip(*rows, strict=True))
+            plan_rows = columns[0]
+            cr.execute(
+                SQL(
+                    """
+                    INSERT INTO accountancy_planned_hour (
+                        plan_id, partner_id, company_id, employee_id, role_id,
+                        service, year, month, date, hours,
+                        create_uid, write_uid, create_date, write_date
+                    )
+                    SELECT r.plan_id, r.partner_id, r.company_id, r.employee_id,
+                           r.role_id, r.service, r.year, r.month::varchar,
+                           make_date(r.year, r.month, 1), r.hours,
+                           %(uid)s, %(uid)s,
+                           now() at time zone 'UTC', now() at time zone 'UTC'
+                      FROM unnest(
+                           %(plan)s::int[], %(partner)s::int[], %(company)s::int[],
+                           %(employee)s::int[], %(role)s::int[],
+                           %(service)s::varchar[], %(year)s::int[], %(month)s::int[],
+                           %(hours)s::float8[]
+                      ) AS r(plan_id, partner_id, company_id, employee_id, role_id,
+                             service, year, month, hours)
+                    """,
+                    uid=self.env.uid,
+                    plan=[plan.id for plan in plan_rows],
+                    partner=[plan.partner_id.id for plan in plan_rows],
+                    company=[plan.company_id.id or None for plan in plan_rows],
+                    employee=list(columns[1]),
+                    role=list(columns[2]),
+                    service=list(columns[3]),
+                    year=list(columns[4]),
+                    month=list(columns[5]),
+                    hours=list(columns[6]),
+                )
+            )
+        self.invalidate_model()

@@ -1,0 +1,192 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+FREQUENCIES = [
+    ("none", "None"),
+    ("month", "Monthly"),
+    ("quarter", "Quarterly"),
+    ("year", "Yearly"),
+]
+# Default range of years that can be planned, around the current year; the
+# settings change them (config parameters accountancy_crm.planning_years_*).
+DEFAULT_PLANNING_YEARS_BACK = 1
+DEFAULT_PLANNING_YEARS_AHEAD = 2
+# Fields of the plan itself: changing one of them refreshes updated_on.
+PLAN_DATA_FIELDS = {
+    "partner_id",
+    "year",
+    "bookkeeping_frequency",
+    "bookkeeping_month",
+    "bookkeeping_watch",
+    "vat_frequency",
+    "compilation_ready_date",
+    "annual_accounts_engagement",
+    "annual_accounts_date",
+    "state",
+}
+MONTHS = [
+    ("1", "January"),
+    ("2", "February"),
+    ("3", "March"),
+    ("4", "April"),
+    ("5", "May"),
+    ("6", "June"),
+    ("7", "July"),
+    ("8", "August"),
+    ("9", "September"),
+    ("10", "October"),
+    ("11", "November"),
+    ("12", "December"),
+]
+
+
+class AccountancyServicePlan(models.Model):
+    """The standard services the firm delivers to a client in a year."""
+
+    _name = "accountancy.service.plan"
+    _description = "Service plan"
+    _order = "year desc, partner_id"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Client",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
+    )
+    year = fields.Integer(
+        required=True, index=True, default=lambda self: fields.Date.today().year
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    bookkeeping_frequency = fields.Selection(
+        FREQUENCIES, string="Bookkeeping", required=True, default="none"
+    )
+    bookkeeping_month = fields.Selection(
+        MONTHS,
+        string="Bookkeeping produced in",
+        help="Month in which the firm produces a yearly bookkeeping.",
+    )
+    bookkeeping_watch = fields.Boolean(
+        string="Watching over the bookkeeping",
+        help="The client keeps its own books and the firm watches over them "
+        "(meekijken).",
+    )
+    vat_frequency = fields.Selection(
+        FREQUENCIES, string="VAT return", required=True, default="none"
+    )
+    compilation_ready_date = fields.Date(
+        string="Ready for compilation (previous year)",
+        help="Date on which the records of the previous year are complete enough "
+        "to compile the annual accounts (samenstelwaardig).",
+    )
+    annual_accounts_engagement = fields.Selection(
+        [
+            ("none", "None"),
+            ("compilation", "Compilation"),
+            ("review", "Review"),
+            ("audit", "Audit"),
+        ],
+        string="Annual accounts engagement",
+        required=True,
+        default="none",
+    )
+    annual_accounts_date = fields.Date(
+        string="Annual accounts completed on",
+        help="Planned completion date of the annual accounts of the previous year.",
+    )
+    state = fields.Selection(
+        [
+            ("proposal", "Automatic proposal"),
+            ("confirmed", "Confirmed"),
+            ("done", "Done"),
+        ],
+        string="Planning status",
+        required=True,
+        default="proposal",
+        index=True,
+    )
+    updated_on = fields.Date(default=fields.Date.context_today, readonly=True)
+    client_group_id = fields.Many2one(related="partner_id.client_group_id")
+    client_type_id = fields.Many2one(related="partner_id.client_type_id")
+
+    _sql_constraints = [
+        (
+            "partner_year_uniq",
+            "unique(partner_id, year)",
+            (
+                "A client has one service plan per year: change the existing plan "
+                "instead of adding a second one."
+            ),
+        ),
+    ]
+
+    @api.model
+    def _planning_year_range(self):
+        """(first, last) year that may be planned, from the settings."""
+        params = self.env["ir.config_parameter"].sudo()
+        this_year = fields.Date.context_today(self).year
+        back = int(
+            params.get_param(
+                "accountancy_crm.planning_years_back", DEFAULT_PLANNING_YEARS_BACK
+            )
+        )
+        ahead = int(
+            params.get_param(
+                "accountancy_crm.planning_years_ahead", DEFAULT_PLANNING_YEARS_AHEAD
+            )
+        )
+        return this_year - back, this_year + ahead
+
+    @api.model
+    def _check_planning_year(self, year, client):
+        first, last = self._planning_year_range()
+        if not first <= year <= last:
+            raise ValidationError(
+                self.env._(
+                    "The year %(year)s of %(client)s cannot be planned: enter a year "
+                    "from %(first)s to %(last)s. A manager can widen this range in "
+                    "the settings (Accountancy, Planning).",
+                    year=year,
+                    client=client.display_name,
+                    first=first,
+                    last=last,
+                )
+            )
+
+    @api.constrains("year")
+    def _check_year(self):
+        for plan in self:
+            self._check_planning_year(plan.year, plan.partner_id)
+
+    @api.constrains("bookkeeping_frequency", "bookkeeping_month")
+    def _check_bookkeeping_month(self):
+        for plan in self:
+            if plan.bookkeeping_frequency == "year" and not plan.bookkeeping_month:
+                raise ValidationError(
+                    self.env._(
+                        "The bookkeeping of %(client)s in %(year)s is yearly: enter "
+                        "the month in which the firm produces it.",
+                        client=plan.partner_id.display_name,
+                        year=plan.year,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        plans = super().create(vals_list)
+        # Planned hours per employee per month (accountancy.planned.hour).
+        self.env["accountancy.planned.hour"]._sync_plans(plans)
+        return plans
+
+    def write(self, vals):
+        if PLAN_DATA_FIELDS.intersection(vals) and "updated_on" not in vals:
+            vals = dict(vals, updated_on=fields.Date.context_today(self))
+        res = super().write(vals)
+        Planned = self.env["accountancy.planned.hour"]
+        if Planned._plan_fields().intersection(vals):
+            Planned._sync_plans(self)
+        return res

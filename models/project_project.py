@@ -1,0 +1,44 @@
+from odoo import api, fields, models
+
+# The service lines of a client's generated planning tasks; "all" is the single
+# project per client, the others the projects per service line.
+ACCOUNTANCY_SERVICE_LINES = [
+    ("all", "All services"),
+    ("bookkeeping", "Bookkeeping"),
+    ("vat", "VAT returns"),
+    ("annual_accounts", "Annual accounts"),
+]
+
+# Where the task generation puts a client's tasks (a setting).
+PROJECT_MODES = [
+    ("client", "One project per client"),
+    ("service_line", "One project per client and service line"),
+]
+DEFAULT_PROJECT_MODE = "client"
+PROJECT_MODE_PARAM = "accountancy_crm.task_project_mode"
+
+
+class ProjectProject(models.Model):
+    _inherit = "project.project"
+
+    accountancy_service_line = fields.Selection(
+        ACCOUNTANCY_SERVICE_LINES,
+        string="Accountancy service line",
+        index=True,
+        copy=False,
+        help="Set on the projects created by the task generation of the service "
+        "planning: the wizard puts the tasks of the client's service plans in the "
+        "project of their service line (or in the one for all services) and "
+        "reuses it every year.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Wwft: the settings may forbid creating a project for a client without
+        # a valid client acceptance.
+        partner_ids = {vals.get("partner_id") for vals in vals_list} - {False, None}
+        if partner_ids:
+            self.env["res.partner"].browse(partner_ids)._check_accountancy_acceptance(
+                "project_create"
+            )
+        return super().create(vals_list)

@@ -1,0 +1,373 @@
+import calendar
+from datetime import date, datetime, time
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+from ..models.project_project import (
+    DEFAULT_PROJECT_MODE,
+    PROJECT_MODE_PARAM,
+    PROJECT_MODES,
+)
+
+# Who does which service: the role of the client's team whose employee gets the
+# task; when the client has nobody in that role, the relationship manager.
+SERVICE_ROLES = {
+    "bookkeeping": "accountancy_crm.role_rlm_ass",
+    "vat": "accountancy_crm.role_rlm_ass",
+    "annual_accounts": "accountancy_crm.role_jrk",
+}
+FALLBACK_ROLE = "accountancy_crm.role_rlm"
+# Deadlines are end-of-day; a datetime at noon keeps the date the same in every
+# time zone the firm's users may have.
+DEADLINE_TIME = time(12, 0)
+
+
+def last_day(year, month):
+    """Last day of ``month`` of ``year``; month 13 is January of the next year."""
+    if month > 12:
+        year, month = year + 1, month - 12
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def period_deadline(year, last_month):
+    """Deadline of a period ending in ``last_month``: the last day of the month
+    after it (VAT returns; quarters give 30 Apr, 31 Jul, 31 Oct and 31 Jan)."""
+    return last_day(year, last_month + 1)
+
+
+def yearly_vat_deadline(year):
+    """The yearly VAT return is due before 1 April of the next year."""
+    return date(year + 1, 3, 31)
+
+
+class AccountancyTaskGenerationWizard(models.TransientModel):
+    """Create the project tasks of a year's confirmed service plans, with their
+    deadlines, assigned to the client's team."""
+
+    _name = "accountancy.task.generation.wizard"
+    _description = "Generate planning tasks"
+
+    year = fields.Integer(
+        required=True, default=lambda self: fields.Date.context_today(self).year
+    )
+    partner_ids = fields.Many2many(
+        "res.partner",
+        string="Clients",
+        help="Leave empty to generate the tasks of every client with a confirmed "
+        "service plan in the year.",
+    )
+    plan_count = fields.Integer(
+        compute="_compute_plan_count", string="Confirmed service plans"
+    )
+
+    @api.model
+    def default_get(self, fields_list):
+        defaults = super().default_get(fields_list)
+        context = self.env.context
+        if (
+            "partner_ids" in fields_list
+            and context.get("active_model") == "res.partner"
+            and context.get("active_ids")
+        ):
+            defaults["partner_ids"] = [Command.set(context["active_ids"])]
+        return defaults
+
+    @api.depends("year", "partner_ids")
+    def _compute_plan_count(self):
+        for wizard in self:
+            wizard.plan_count = self.env["accountancy.service.plan"].search_count(
+                wizard._get_plan_domain()
+            )
+
+    def _get_plan_domain(self):
+        self.ensure_one()
+        domain = [("year", "=", self.year), ("state", "=", "confirmed")]
+        if self.partner_ids:
+            domain.append(("partner_id", "in", self.partner_ids.ids))
+        return domain
+
+    @api.model
+    def _get_project_mode(self):
+        mode = (
+            self.env["ir.config_parameter"].sudo().get_param(PROJECT_MODE_PARAM)
+            or DEFAULT_PROJECT_MODE
+        )
+        return mode if mode in dict(PROJECT_MODES) else DEFAULT_PROJECT_MODE
+
+    @api.model
+    def _periodic_work(self, year, frequency, prefix, service_line, labels, year_end):
+        """The periodic pieces of work of one service in ``year``: ``labels`` holds the
+        translated task names per month, per quarter and per year, and
+        ``year_end`` the deadline of the yearly one."""
+        month_label, quarter_label, year_label = labels
+        months = dict(
+            self.env["accountancy.service.plan"]
+            ._fields["bookkeeping_month"]
+            ._description_selection(self.env)
+        )
+        if frequency == "month":
+            return [
+                (
+                    f"{prefix}-m{month:02d}",
+                    service_line,
+                    month_label % {"month": months[str(month)], "year": year},
+                    period_deadline(year, month),
+                )
+                for month in range(1, 13)
+            ]
+        if frequency == "quarter":
+            return [
+                (
+                    f"{prefix}-q{quarter}",
+                    service_line,
+                    quarter_label % {"quarter": quarter, "year": year},
+                    period_deadline(year, 3 * quarter),
+                )
+                for quarter in range(1, 5)
+            ]
+        if frequency == "year":
+            return [
+                (
+                    f"{prefix}-year",
+                    service_line,
+                    year_label % {"year": year},
+                    year_end,
+                )
+            ]
+        return []
+
+    @api.model
+    def _plan_work(self, plan):
+        """The pieces of work of a service plan, as a list of
+        (key, service line, name, deadline date or False)."""
+        year = plan.year
+        # A yearly bookkeeping is produced in the chosen month; without one, in
+        # time for the yearly VAT return.
+        month = plan.bookkeeping_month
+        work = self._periodic_work(
+            year,
+            plan.bookkeeping_frequency,
+            "bookkeeping",
+            "bookkeeping",
+            (
+                self.env._("Bookkeeping %(month)s %(year)s"),
+                self.env._("Bookkeeping Q%(quarter)s %(year)s"),
+                self.env._("Bookkeeping %(year)s"),
+            ),
+            last_day(year, int(month)) if month else yearly_vat_deadline(year),
+        )
+        work += self._periodic_work(
+            year,
+            plan.vat_frequency,
+            "vat",
+            "vat",
+            (
+                self.env._("VAT return %(month)s %(year)s"),
+                self.env._("VAT return Q%(quarter)s %(year)s"),
+                self.env._("VAT return %(year)s"),
+            ),
+            yearly_vat_deadline(year),
+        )
+        if plan.annual_accounts_engagement != "none":
+            engagements = dict(
+                plan._fields["annual_accounts_engagement"]._description_selection(
+                    self.env
+                )
+            )
+            # The plan of a year holds the annual accounts of the year before.
+            work.append(
+                (
+                    "annual-accounts",
+                    "annual_accounts",
+                    self.env._(
+                        "Annual accounts %(year)s (%(engagement)s)",
+                        year=year - 1,
+                        engagement=engagements[plan.annual_accounts_engagement],
+                    ),
+                    plan.annual_accounts_date,
+                )
+            )
+        return work
+
+    def action_generate(self):
+        """Create the missing tasks (and projects) and open the year's tasks."""
+        self.ensure_one()
+        if not 2000 <= self.year <= 2100:
+            raise UserError(
+                self.env._(
+                    "Enter a year between 2000 and 2100 to generate the tasks of."
+                )
+            )
+        plans = self.env["accountancy.service.plan"].search_fetch(
+            self._get_plan_domain(),
+            [
+                "partner_id",
+                "company_id",
+                "year",
+                "bookkeeping_frequency",
+                "bookkeeping_month",
+                "vat_frequency",
+                "annual_accounts_engagement",
+                "annual_accounts_date",
+            ],
+            order="id",
+        )
+        if not plans:
+            raise UserError(
+                self.env._(
+                    "There is no confirmed service plan in %(year)s for the chosen "
+                    "clients: confirm the service plans first.",
+                    year=self.year,
+                )
+            )
+        plans.partner_id._check_accountancy_acceptance("planning_tasks")
+        self._create_tasks(plans)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "accountancy_crm.project_task_action_accountancy_planning"
+        )
+        action["domain"] = [("accountancy_service_plan_id", "in", plans.ids)]
+        return action
+
+    def _create_tasks(self, plans):
+        """Create the tasks of ``plans`` that do not exist yet, in batches; return
+        them. The number of queries does not depend on the number of plans."""
+        Task = self.env["project.task"]
+        existing = {
+            (task.accountancy_service_plan_id.id, task.accountancy_task_key)
+            for task in Task.with_context(active_test=False).search_fetch(
+                [("accountancy_service_plan_id", "in", plans.ids)],
+                ["accountancy_service_plan_id", "accountancy_task_key"],
+            )
+        }
+        todo = []
+        for plan in plans:
+            for key, line, name, deadline in self._plan_work(plan):
+                if (plan.id, key) not in existing:
+                    todo.append((plan, key, line, name, deadline))
+        if not todo:
+            return Task
+        users = self._get_team_users(plans, {line for __, __, line, __, __ in todo})
+        projects = self._get_projects(
+            {
+                (plan.partner_id, plan.company_id, line)
+                for plan, __, line, __, __ in todo
+            }
+        )
+        mode = self._get_project_mode()
+        vals_list = []
+        for plan, key, line, name, deadline in todo:
+            user = users.get((plan.partner_id.id, line))
+            project_line = "all" if mode == "client" else line
+            project = projects[(plan.partner_id.id, plan.company_id.id, project_line)]
+            vals_list.append(
+                {
+                    "name": name,
+                    "project_id": project.id,
+                    "partner_id": plan.partner_id.id,
+                    "company_id": plan.company_id.id,
+                    "date_deadline": deadline
+                    and datetime.combine(deadline, DEADLINE_TIME),
+                    "user_ids": [Command.set(user.ids if user else [])],
+                    "accountancy_service_plan_id": plan.id,
+                    "accountancy_task_key": key,
+                }
+            )
+        # No follower notifications per task: the assignees see their tasks in
+        # their list; mailing thousands of "assigned to you" would flood them.
+        return Task.with_context(
+            mail_auto_subscribe_no_notify=True, mail_create_nolog=True
+        ).create(vals_list)
+
+    def _get_team_users(self, plans, lines):
+        """{(client id, service line): user} from the year's client teams: the
+        user of the employee in the service's role, else of the relationship
+        manager; no entry when neither has a user."""
+        role_of_line = {line: self.env.ref(SERVICE_ROLES[line]) for line in lines}
+        fallback = self.env.ref(FALLBACK_ROLE)
+        roles = fallback.union(*role_of_line.values())
+        assignments = self.env["accountancy.assignment"].search_fetch(
+            [
+                ("year", "=", self.year),
+                ("partner_id", "in", plans.partner_id.ids),
+                ("role_id", "in", roles.ids),
+            ],
+            ["partner_id", "role_id", "employee_id"],
+        )
+        # One query for the employees' users of all assignments.
+        assignments.employee_id.fetch(["user_id"])
+        team = {
+            (a.partner_id.id, a.role_id.id): a.employee_id.user_id
+            for a in assignments
+            if a.employee_id.user_id
+        }
+        users = {}
+        for partner_id in plans.partner_id.ids:
+            for line, role in role_of_line.items():
+                user = team.get((partner_id, role.id)) or team.get(
+                    (partner_id, fallback.id)
+                )
+                if user:
+                    users[(partner_id, line)] = user
+        return users
+
+    def _get_projects(self, needed):
+        """{(client id, company id, project line): project} for the given
+        (client, company, service line) triples, creating the missing projects in
+        one batch and reusing the ones this wizard created before."""
+        mode = self._get_project_mode()
+        wanted = {
+            (partner, company, "all" if mode == "client" else line)
+            for partner, company, line in needed
+        }
+        Project = self.env["project.project"]
+        partners = Project.env["res.partner"].union(*(p for p, __, __ in wanted))
+        projects = {}
+        for project in Project.search_fetch(
+            [
+                ("partner_id", "in", partners.ids),
+                ("accountancy_service_line", "in", [line for __, __, line in wanted]),
+            ],
+            ["partner_id", "company_id", "accountancy_service_line"],
+            order="id",
+        ):
+            key = (
+                project.partner_id.id,
+                project.company_id.id,
+                project.accountancy_service_line,
+            )
+            projects.setdefault(key, project)
+        missing = sorted(
+            (
+                (partner, company, line)
+                for partner, company, line in wanted
+                if (partner.id, company.id, line) not in projects
+            ),
+            key=lambda item: (item[0].id, item[1].id, item[2]),
+        )
+        if missing:
+            created = Project.create(
+                [
+                    {
+                        "name": self._get_project_name(partner, line),
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "accountancy_service_line": line,
+                        # Internal work: not shown to the client on the portal.
+                        "privacy_visibility": "employees",
+                    }
+                    for partner, company, line in missing
+                ]
+            )
+            for (partner, company, line), project in zip(missing, created, strict=True):
+                projects[(partner.id, company.id, line)] = project
+        return projects
+
+    def _get_project_name(self, partner, line):
+        if line == "bookkeeping":
+            return self.env._("%(client)s - Bookkeeping", client=partner.name)
+        if line == "vat":
+            return self.env._("%(client)s - VAT returns", client=partner.name)
+        if line == "annual_accounts":
+            return self.env._("%(client)s - Annual accounts", client=partner.name)
+        return self.env._("%(client)s - Accountancy services", client=partner.name)
