@@ -536,9 +536,11 @@ class TestStrategy(AccountancyCrmCommon):
         # The ORM's flush sends its UPDATEs in chunks of 100 rows
         # (odoo.models.UPDATE_BATCH_SIZE); without that chunking the count is
         # the same for 10 and 100 clients.
+        # The lower of two rounds: a cache the rest of the suite happens to have
+        # cleared costs one query once, whatever the number of clients.
         with patch("odoo.models.UPDATE_BATCH_SIZE", 100_000):
-            count_10 = count(small)
-            count_100 = count(large)
+            count_10 = min(count(small), count(small))
+            count_100 = min(count(large), count(large))
         self.assertEqual(count_10, count_100)
         self.assertLessEqual(count_100, 40)
         self.assertEqual(
