@@ -66,6 +66,9 @@
         "wizards/accountancy_snapshot_freeze_wizard_views.xml",
         "wizards/accountancy_snapshot_compare_wizard_views.xml",
         "reports/accountancy_snapshot_reports.xml",
+        "views/crm_stage_views.xml",
+        "views/crm_lead_views.xml",
+        "views/accountancy_contact_moment_views.xml",
         "views/accountancy_menus.xml",
     ],
     "demo": [

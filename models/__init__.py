@@ -32,3 +32,6 @@ from . import accountancy_acceptance_document
 from . import res_country
 from . import sale_order
 from . import accountancy_snapshot
+from . import crm_stage
+from . import crm_lead
+from . import accountancy_contact_moment

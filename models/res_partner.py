@@ -257,6 +257,9 @@ class ResPartner(models.Model):
     snapshot_count = fields.Integer(
         compute="_compute_snapshot_count", groups="accountancy_crm.group_user"
     )
+    contact_moment_count = fields.Integer(
+        compute="_compute_contact_moment_count", groups="accountancy_crm.group_user"
+    )
     # Client acceptance (Wwft), see accountancy.client.acceptance.
     acceptance_ids = fields.One2many(
         "accountancy.client.acceptance",
@@ -533,6 +536,18 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.snapshot_count = counts.get(partner, 0)
+
+    def _compute_contact_moment_count(self):
+        # Counted per relation: the moments of its contact persons are on it too.
+        counts = dict(
+            self.env["accountancy.contact.moment"]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.contact_moment_count = counts.get(partner.commercial_partner_id, 0)
 
     @api.depends(
         "is_company",
@@ -969,6 +984,32 @@ class ResPartner(models.Model):
         )
         action["domain"] = [("partner_id", "=", self.id)]
         action["context"] = {"create": False}
+        return action
+
+    def action_log_contact_moment(self):
+        """Open a new contact moment with this relation (and contact person)."""
+        self.ensure_one()
+        relation = self.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log contact moment"),
+            "res_model": "accountancy.contact.moment",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_partner_id": relation.id,
+                "default_contact_id": self.id if self != relation else False,
+            },
+        }
+
+    def action_view_contact_moments(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "accountancy_crm.accountancy_contact_moment_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action
 
     def action_view_client_group_members(self):

@@ -31,6 +31,7 @@ EXPECTED_ACCESS = {
     "accountancy.client.acceptance.ubo": ("", "", "", "", "rwcu"),
     "accountancy.client.group": ("r", "rwc", "rwcu", "rwc", "rwc"),
     "accountancy.client.type": ("r", "r", "rwcu", "r", "r"),
+    "accountancy.contact.moment": ("", "rwcu", "rwcu", "rwcu", "rwcu"),
     "accountancy.employee.budget": ("r", "r", "rwcu", "r", "r"),
     "accountancy.employee.budget.month": ("r", "r", "rwcu", "r", "r"),
     "accountancy.hour.norm": ("r", "r", "rwcu", "r", "r"),
@@ -59,6 +60,9 @@ EXPECTED_ACCESS = {
     "accountancy.task.generation.wizard": ("", "", "rwcu", "", ""),
     # Models the module extends: their rights come from their own modules and
     # the groups this module implies (partner manager, project manager).
+    # CRM rights come from the Sales groups, which this module does not imply.
+    "crm.lead": ("", "", "", "", ""),
+    "crm.stage": ("r", "r", "r", "r", "r"),
     "hr.employee": ("", "", "", "", ""),
     "project.project": ("r", "r", "rwcu", "r", "r"),
     "project.task": ("rwcu", "rwcu", "rwcu", "rwcu", "rwcu"),

@@ -1,0 +1,163 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.tools import float_compare
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    stage_color = fields.Integer(related="stage_id.color")
+    # Set when the probability comes from the stage (forecast status), cleared
+    # as soon as the probability is written by hand; the predictive lead
+    # scoring must not overwrite a fixed probability.
+    accountancy_fixed_probability = fields.Boolean(
+        string="Probability Fixed by Stage", copy=False, readonly=True
+    )
+
+    def _compute_probabilities(self):
+        res = super()._compute_probabilities()
+        for lead in self:
+            fixed = lead.stage_id._accountancy_fixed_probability()
+            # The second condition covers the form: moving the stage there
+            # shows the stage probability before saving.
+            if (
+                fixed
+                and lead.active
+                and (
+                    lead.accountancy_fixed_probability
+                    or lead.stage_id != lead._origin.stage_id
+                )
+            ):
+                lead.probability = fixed
+        return res
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        leads = super().create(vals_list)
+        to_fix = defaultdict(lambda: self.browse())
+        for lead, vals in zip(leads, vals_list, strict=True):
+            if "probability" not in vals and lead.active and lead.stage_id:
+                to_fix[lead.stage_id] |= lead
+        for stage, stage_leads in to_fix.items():
+            fixed = stage._accountancy_fixed_probability()
+            if fixed:
+                stage_leads.write(
+                    {"probability": fixed, "accountancy_fixed_probability": True}
+                )
+        return leads
+
+    def write(self, vals):
+        if "accountancy_fixed_probability" in vals:
+            return super().write(vals)
+        if "stage_id" not in vals:
+            if "probability" in vals:
+                vals = dict(vals, accountancy_fixed_probability=False)
+            return super().write(vals)
+        stage = self.env["crm.stage"].browse(vals["stage_id"])
+        fixed = stage and stage._accountancy_fixed_probability()
+        if not fixed or (
+            "probability" in vals
+            and float_compare(vals["probability"], fixed, precision_digits=2)
+        ):
+            # Leaving the fixed probability: a lead moved to a stage without
+            # one follows the predictive probability again, like Odoo does.
+            resync = self.browse()
+            if "probability" not in vals and not stage.is_won:
+                resync = self.filtered("accountancy_fixed_probability")
+            result = super().write(dict(vals, accountancy_fixed_probability=False))
+            resync._accountancy_set_automated_probability()
+            return result
+        # Lost (archived) leads keep probability 0, Odoo's lost meaning.
+        lost = (
+            self.browse()
+            if "active" in vals
+            else self.filtered(lambda lead: not lead.active)
+        )
+        result = True
+        if lost:
+            result = super(CrmLead, lost).write(vals)
+        if self - lost:
+            fixed_vals = dict(
+                vals, probability=fixed, accountancy_fixed_probability=True
+            )
+            result = super(CrmLead, self - lost).write(fixed_vals)
+        return result
+
+    def _accountancy_set_automated_probability(self):
+        """Align probability on the automated one, one write per value."""
+        by_value = defaultdict(lambda: self.browse())
+        for lead in self.filtered("active"):
+            by_value[lead.automated_probability] |= lead
+        for value, leads in by_value.items():
+            leads.write({"probability": value})
+
+    def _update_automated_probabilities(self):
+        res = super()._update_automated_probabilities()
+        self._accountancy_restore_fixed_probabilities()
+        return res
+
+    def _accountancy_restore_fixed_probabilities(self):
+        """The predictive scoring updates probabilities in SQL when they look
+        automated; put back the stage probability of fixed leads (one query
+        per stage with a fixed probability, whatever the number of leads)."""
+        stages = self.env["crm.stage"].search(
+            [("accountancy_probability", ">", 0), ("is_won", "=", False)]
+        )
+        for stage in stages:
+            leads = self.search(
+                [
+                    ("accountancy_fixed_probability", "=", True),
+                    ("stage_id", "=", stage.id),
+                    ("probability", "!=", stage.accountancy_probability),
+                ]
+            )
+            if leads:
+                leads.write(
+                    {
+                        "probability": stage.accountancy_probability,
+                        "accountancy_fixed_probability": True,
+                    }
+                )
+
+    # Contact moments (see accountancy.contact.moment).
+    contact_moment_count = fields.Integer(
+        compute="_compute_contact_moment_count", groups="accountancy_crm.group_user"
+    )
+
+    def _compute_contact_moment_count(self):
+        counts = dict(
+            self.env["accountancy.contact.moment"]._read_group(
+                [("lead_id", "in", self.ids)], ["lead_id"], ["__count"]
+            )
+        )
+        for lead in self:
+            lead.contact_moment_count = counts.get(lead._origin, 0)
+
+    def action_log_contact_moment(self):
+        """Open a new contact moment for this opportunity and its relation."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log contact moment"),
+            "res_model": "accountancy.contact.moment",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_lead_id": self.id,
+                "default_partner_id": self.partner_id.commercial_partner_id.id,
+                "default_contact_id": self.partner_id.id
+                if self.partner_id.parent_id
+                else False,
+            },
+        }
+
+    def action_view_contact_moments(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "accountancy_crm.accountancy_contact_moment_action"
+        )
+        action["domain"] = [("lead_id", "=", self.id)]
+        action["context"] = {"default_lead_id": self.id}
+        return action
