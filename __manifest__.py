@@ -13,13 +13,14 @@
         "hr",
         "crm",
         "sale_crm",
+        "sale_management",
         "sale_project",
         "calendar",
         "partner_multi_relation",
         "report_xlsx",
         "web_widget_x2many_2d_matrix",
     ],
-    "external_dependencies": {"python": ["python-stdnum"]},
+    "external_dependencies": {"python": ["python-stdnum", "icalendar"]},
     "data": [
         "security/accountancy_crm_security.xml",
         "security/ir.model.access.csv",
@@ -69,6 +70,28 @@
         "views/crm_stage_views.xml",
         "views/crm_lead_views.xml",
         "views/accountancy_contact_moment_views.xml",
+        # sales: quote approval and outcome
+        "data/sale_order_data.xml",
+        "wizards/accountancy_quote_reject_wizard_views.xml",
+        "views/sale_order_views.xml",
+        # sales: pre-calculation, quotation template, project
+        "data/sale_order_template_data.xml",
+        "views/product_template_views.xml",
+        "views/sale_order_line_views.xml",
+        # sales: campaigns, targets, dashboard
+        "views/utm_campaign_views.xml",
+        "views/accountancy_sales_target_views.xml",
+        "views/accountancy_sales_report_views.xml",
+        # sales: decision-making unit, NPS, lifecycle
+        "views/accountancy_nps_response_views.xml",
+        # exchange: outgoing relation changes
+        "views/accountancy_sync_endpoint_views.xml",
+        "views/accountancy_sync_message_views.xml",
+        # exchange: lookup API and agenda
+        "views/calendar_event_views.xml",
+        "views/res_users_views.xml",
+        # adoption: import templates and onboarding
+        "views/accountancy_onboarding_views.xml",
         "views/accountancy_menus.xml",
     ],
     "demo": [

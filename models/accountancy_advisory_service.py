@@ -7,6 +7,7 @@ class AccountancyAdvisoryService(models.Model):
     _name = "accountancy.advisory.service"
     _description = "Advisory service"
     _order = "sequence, id"
+    _rec_names_search = ["code", "name"]
 
     name = fields.Char(required=True, translate=True)
     code = fields.Char(required=True)

@@ -121,3 +121,12 @@ class AccountancyAdvisoryStatus(models.Model):
         else:
             action["domain"] = [("id", "in", leads.ids)]
         return action
+
+    @api.model
+    def get_import_templates(self):
+        return super().get_import_templates() + [
+            {
+                "label": self.env._("Import template for advisory statuses"),
+                "template": "/accountancy_crm/static/xls/advisory_statuses.xlsx",
+            }
+        ]

@@ -98,3 +98,12 @@ class AccountancyAnnualFigure(models.Model):
                             value=figure[fname],
                         )
                     )
+
+    @api.model
+    def get_import_templates(self):
+        return super().get_import_templates() + [
+            {
+                "label": self.env._("Import template for annual figures"),
+                "template": "/accountancy_crm/static/xls/annual_figures.xlsx",
+            }
+        ]

@@ -121,6 +121,15 @@ class AccountancyAssignment(models.Model):
         )
 
     @api.model
+    def get_import_templates(self):
+        return super().get_import_templates() + [
+            {
+                "label": self.env._("Import template for teams per year"),
+                "template": "/accountancy_crm/static/xls/teams.xlsx",
+            }
+        ]
+
+    @api.model
     def _team_planning_cells(self, partner_ids, role_ids, years):
         """{(partner id, role id, year): employee} of the given clients, roles and
         years, in one query: the team planning matrix reads all its rows at once."""

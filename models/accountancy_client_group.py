@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AccountancyClientGroup(models.Model):
@@ -54,6 +54,15 @@ class AccountancyClientGroup(models.Model):
             group.display_name = (
                 f"[{group.code}] {group.name}" if group.code else group.name
             )
+
+    @api.model
+    def get_import_templates(self):
+        return super().get_import_templates() + [
+            {
+                "label": self.env._("Import template for client groups"),
+                "template": "/accountancy_crm/static/xls/client_groups.xlsx",
+            }
+        ]
 
     def action_view_members(self):
         self.ensure_one()

@@ -295,6 +295,15 @@ class AccountancyEmployeeBudget(models.Model):
                 )
         return commands
 
+    @api.model
+    def get_import_templates(self):
+        return super().get_import_templates() + [
+            {
+                "label": self.env._("Import template for employee budgets"),
+                "template": "/accountancy_crm/static/xls/employee_budgets.xlsx",
+            }
+        ]
+
     def action_spread_evenly(self):
         for budget in self:
             budget.write({"productive_hours": budget.productive_hours})

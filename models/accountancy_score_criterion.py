@@ -22,6 +22,7 @@ class AccountancyScoreCriterion(models.Model):
     _name = "accountancy.score.criterion"
     _description = "Scoring criterion"
     _order = "sequence, id"
+    _rec_names_search = ["code", "name"]
 
     name = fields.Char(required=True, translate=True)
     code = fields.Char(required=True)

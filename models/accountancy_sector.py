@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AccountancySector(models.Model):
@@ -40,3 +40,12 @@ class AccountancySector(models.Model):
         )
         for sector in self:
             sector.partner_count = counts.get(sector, 0)
+
+    @api.model
+    def get_import_templates(self):
+        return super().get_import_templates() + [
+            {
+                "label": self.env._("Import template for sectors"),
+                "template": "/accountancy_crm/static/xls/sectors.xlsx",
+            }
+        ]

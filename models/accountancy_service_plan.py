@@ -190,3 +190,12 @@ class AccountancyServicePlan(models.Model):
         if Planned._plan_fields().intersection(vals):
             Planned._sync_plans(self)
         return res
+
+    @api.model
+    def get_import_templates(self):
+        return super().get_import_templates() + [
+            {
+                "label": self.env._("Import template for service plans"),
+                "template": "/accountancy_crm/static/xls/service_plans.xlsx",
+            }
+        ]

@@ -171,6 +171,15 @@ class AccountancyStrategy(models.Model):
             self._touch()
         return result
 
+    @api.model
+    def get_import_templates(self):
+        return super().get_import_templates() + [
+            {
+                "label": self.env._("Import template for client strategies"),
+                "template": "/accountancy_crm/static/xls/strategies.xlsx",
+            }
+        ]
+
     def action_recompute(self):
         self._add_missing_lines()
         self._sync_continuity_lines()

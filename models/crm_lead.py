@@ -1,6 +1,7 @@
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 
@@ -120,6 +121,16 @@ class CrmLead(models.Model):
                     }
                 )
 
+    # Decision-making unit (see accountancy.dmu.member).
+    accountancy_dmu_member_ids = fields.One2many(
+        "accountancy.dmu.member",
+        "lead_id",
+        string="Decision-making unit",
+        copy=True,
+        help="The client's contact persons who take part in the decision, with "
+        "their role: decider, influencer, user, buyer or gatekeeper.",
+    )
+
     # Contact moments (see accountancy.contact.moment).
     contact_moment_count = fields.Integer(
         compute="_compute_contact_moment_count", groups="accountancy_crm.group_user"
@@ -161,3 +172,137 @@ class CrmLead(models.Model):
         action["domain"] = [("lead_id", "=", self.id)]
         action["context"] = {"default_lead_id": self.id}
         return action
+
+    # Project of the opportunity ("Convert to project", at any stage).
+    accountancy_project_id = fields.Many2one(
+        "project.project",
+        string="Project",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The client's project made from this opportunity and the "
+        "pre-calculation of its quote; confirming the quote puts its tasks in "
+        "this project instead of creating another one.",
+    )
+
+    def action_accountancy_convert_project(self):
+        """Create the client's project with one task per service line of the
+        latest quote (planned hours from its pre-calculation), or open the
+        project when the opportunity already has one."""
+        self.ensure_one()
+        self.check_access("write")
+        if not self.partner_id:
+            raise UserError(
+                self.env._(
+                    "The opportunity %(lead)s has no customer: set the customer "
+                    "before converting it to a project.",
+                    lead=self.name,
+                )
+            )
+        if not self.accountancy_project_id:
+            project = (
+                self._accountancy_order_project() or self._accountancy_create_project()
+            )
+            self._accountancy_link_project(project)
+        return self.action_view_accountancy_project()
+
+    def action_view_accountancy_project(self):
+        self.ensure_one()
+        return self.accountancy_project_id.action_view_tasks()
+
+    def _accountancy_precalculation_order(self):
+        """The latest quote of the opportunity that is not cancelled."""
+        self.ensure_one()
+        return self.order_ids.filtered(lambda order: order.state != "cancel").sorted(
+            "id", reverse=True
+        )[:1]
+
+    def _accountancy_order_project(self):
+        """The project a confirmed quote of the opportunity already created."""
+        self.ensure_one()
+        orders = self.order_ids.filtered(lambda order: order.state == "sale")
+        return orders.sorted("id").sudo().project_id[:1]
+
+    def _accountancy_link_project(self, project):
+        self.ensure_one()
+        self.accountancy_project_id = project
+        # The user converting may only read projects (sales people).
+        if project.sudo().accountancy_lead_id != self:
+            project.sudo().accountancy_lead_id = self
+
+    def _accountancy_create_project(self):
+        """The project of the opportunity and a task per service line of its
+        latest quote, made as Odoo makes them when a quote is confirmed
+        (sale_project): as superuser, so that sales people who may not create
+        projects can convert their opportunity. The Wwft check of project
+        creation (project.project.create) still applies. A quote line gets its
+        task (so that confirming the quote does not add a second one); the task
+        gets its quote line once the quote is confirmed."""
+        self.ensure_one()
+        order = self._accountancy_precalculation_order()
+        company = order.company_id or self.company_id or self.env.company
+        client = self.partner_id.commercial_partner_id
+        project = (
+            self.env["project.project"]
+            .sudo()
+            .with_company(company)
+            .create(
+                {
+                    "name": self.env._(
+                        "%(client)s - %(opportunity)s",
+                        client=client.name,
+                        opportunity=self.name,
+                    ),
+                    "partner_id": client.id,
+                    "company_id": company.id,
+                    "user_id": self.user_id.id,
+                    "allow_billable": True,
+                    "accountancy_lead_id": self.id,
+                    "type_ids": [
+                        Command.create({"name": name, "sequence": seq, "fold": fold})
+                        for name, seq, fold in (
+                            (self.env._("To Do"), 5, False),
+                            (self.env._("In Progress"), 10, False),
+                            (self.env._("Done"), 15, False),
+                            (self.env._("Cancelled"), 20, True),
+                        )
+                    ],
+                }
+            )
+        )
+        lines = order.order_line.filtered(
+            lambda line: (
+                not line.display_type
+                and line.is_service
+                and not line.task_id
+                and (
+                    line.precalculation_line_ids
+                    or line.product_id.service_tracking == "task_in_project"
+                )
+            )
+        )
+        if lines:
+            vals_list = []
+            for line in lines:
+                vals = line._timesheet_create_task_prepare_values(project)
+                # Linking a task to a quotation line confirms the quotation.
+                vals.pop("sale_line_id", None)
+                vals.pop("sale_order_id", None)
+                vals_list.append(vals)
+            tasks = (
+                self.env["project.task"]
+                .sudo()
+                .with_context(mail_create_nolog=True)
+                .create(vals_list)
+            )
+            for line, task in zip(lines.sudo(), tasks, strict=True):
+                line.task_id = task
+        self.message_post(
+            body=self.env._(
+                "Project %(project)s created with %(count)s tasks.",
+                project=project._get_html_link(),
+                count=len(lines),
+            )
+        )
+        return project

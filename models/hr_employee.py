@@ -1,15 +1,34 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class HrEmployee(models.Model):
     _inherit = "hr.employee"
+    # The team overviews and the old practice system name employees by a short
+    # code (HVE, MGR...): imports find an employee by it.
+    _rec_names_search = ["name", "accountancy_code"]
 
+    accountancy_code = fields.Char(
+        string="Employee code",
+        index="btree_not_null",
+        copy=False,
+        help="Short code of the employee in the firm, e.g. HVE, as the team "
+        "overviews and the former practice system use it. Imports find the "
+        "employee by this code.",
+    )
     accountancy_assignment_ids = fields.One2many(
         "accountancy.assignment", "employee_id", string="Client assignments"
     )
     accountancy_client_count = fields.Integer(
         compute="_compute_accountancy_client_count", string="Clients this year"
     )
+
+    _sql_constraints = [
+        (
+            "accountancy_code_uniq",
+            "unique(accountancy_code, company_id)",
+            "This employee code is already used by another employee of the company.",
+        ),
+    ]
 
     def _compute_accountancy_client_count(self):
         year = fields.Date.context_today(self).year
@@ -22,6 +41,15 @@ class HrEmployee(models.Model):
         )
         for employee in self:
             employee.accountancy_client_count = counts.get(employee, 0)
+
+    @api.model
+    def get_import_templates(self):
+        return super().get_import_templates() + [
+            {
+                "label": self.env._("Import template for employees with their code"),
+                "template": "/accountancy_crm/static/xls/employees.xlsx",
+            }
+        ]
 
     def action_view_accountancy_clients(self):
         self.ensure_one()

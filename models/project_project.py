@@ -31,6 +31,15 @@ class ProjectProject(models.Model):
         "project of their service line (or in the one for all services) and "
         "reuses it every year.",
     )
+    accountancy_lead_id = fields.Many2one(
+        "crm.lead",
+        string="Opportunity",
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        groups="sales_team.group_sale_salesman",
+        help="The opportunity this project was made from (Convert to project).",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,6 +1,7 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
+from . import accountancy_sync_message as sync_message
 from .accountancy_client_acceptance import BLOCK_MODES, DEFAULT_BLOCK_MODES
 from .accountancy_employee_budget import DEFAULT_FULL_TIME_HOURS, FULL_TIME_HOURS_PARAM
 from .accountancy_kvk_client import DEFAULT_TIMEOUT, MAX_TIMEOUT, MIN_TIMEOUT
@@ -138,6 +139,41 @@ class ResConfigSettings(models.TransientModel):
         default=DEFAULT_BLOCK_MODES["planning_tasks"],
         config_parameter="accountancy_crm.acceptance_block_planning_tasks",
     )
+    # Quotation approval (see sale.order)
+    accountancy_quote_approval_amount = fields.Float(
+        string="Quotation approval above",
+        config_parameter="accountancy_crm.quote_approval_amount",
+        help="Quotations whose total in the company currency is above this amount "
+        "need a manager's approval before they can be sent or confirmed; 0 for no "
+        "limit.",
+    )
+    accountancy_quote_approval_new_client = fields.Boolean(
+        string="Approve all quotations of new clients",
+        config_parameter="accountancy_crm.quote_approval_new_client",
+        help="Every quotation of a new client (a prospect, or a relation that is not "
+        "a client on its card and never bought before) needs a manager's approval.",
+    )
+    accountancy_quote_approval_no_self = fields.Boolean(
+        string="Managers may not approve their own quotations",
+        config_parameter="accountancy_crm.quote_approval_no_self",
+        help="A manager cannot approve a quotation of which they are the "
+        "salesperson or that they submitted for approval.",
+    )
+    # Outgoing relation changes (accountancy.sync.message)
+    accountancy_sync_max_attempts = fields.Integer(
+        string="Delivery attempts",
+        default=sync_message.DEFAULT_MAX_ATTEMPTS,
+        config_parameter="accountancy_crm.sync_max_attempts",
+        help="How often a change is sent to an endpoint that does not accept it "
+        "(no answer, or an HTTP 408, 429 or 5xx error) before it is given up, "
+        "1 to 50. The waits between attempts double: 2, 4, 8... minutes.",
+    )
+    accountancy_sync_timeout = fields.Integer(
+        string="Delivery timeout (seconds)",
+        default=sync_message.DEFAULT_TIMEOUT,
+        config_parameter="accountancy_crm.sync_timeout",
+        help="How long an endpoint may take to answer, 1 to 60 seconds.",
+    )
     acceptance_high_risk_country_ids = fields.Many2many(
         "res.country",
         string="High-risk countries",
@@ -183,6 +219,17 @@ class ResConfigSettings(models.TransientModel):
                     )
                 )
 
+    @api.constrains("accountancy_quote_approval_amount")
+    def _check_accountancy_quote_approval_amount(self):
+        for settings in self:
+            if settings.accountancy_quote_approval_amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The amount above which quotations need approval cannot be "
+                        "negative; enter 0 for no limit."
+                    )
+                )
+
     @api.constrains("kvk_timeout")
     def _check_kvk_timeout(self):
         for settings in self:
@@ -192,6 +239,29 @@ class ResConfigSettings(models.TransientModel):
                         "The KvK timeout must be between %(min)s and %(max)s seconds.",
                         min=MIN_TIMEOUT,
                         max=MAX_TIMEOUT,
+                    )
+                )
+
+    @api.constrains("accountancy_sync_max_attempts", "accountancy_sync_timeout")
+    def _check_accountancy_sync(self):
+        sync = sync_message
+        for settings in self:
+            if not 1 <= settings.accountancy_sync_max_attempts <= sync.MAX_MAX_ATTEMPTS:
+                raise ValidationError(
+                    self.env._(
+                        "The number of delivery attempts of outgoing relation "
+                        "changes must be between 1 and %(max)s.",
+                        max=sync.MAX_MAX_ATTEMPTS,
+                    )
+                )
+            timeout = settings.accountancy_sync_timeout
+            if not sync.MIN_TIMEOUT <= timeout <= sync.MAX_TIMEOUT:
+                raise ValidationError(
+                    self.env._(
+                        "The delivery timeout of outgoing relation changes must be "
+                        "between %(min)s and %(max)s seconds.",
+                        min=sync.MIN_TIMEOUT,
+                        max=sync.MAX_TIMEOUT,
                     )
                 )
 

@@ -1,11 +1,14 @@
 import re
 
+from dateutil.relativedelta import relativedelta
 from markupsafe import Markup, escape
 from stdnum.nl import bsn as nl_bsn
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv import expression
 
+from . import import_bisect
 from .accountancy_client_acceptance import ACCEPTANCE_STATUSES
 
 RELATION_KINDS = [
@@ -15,6 +18,13 @@ RELATION_KINDS = [
     ("supplier", "Supplier"),
     ("institution", "Institution"),
     ("other", "Other"),
+]
+# The customer relationship cycle (see _compute_accountancy_lifecycle_stage).
+LIFECYCLE_STAGES = [
+    ("prospect", "Prospect"),
+    ("new_client", "New client"),
+    ("loyal_client", "Loyal client"),
+    ("former_client", "Former client"),
 ]
 LEGAL_FORMS = [
     ("eenmanszaak", "Sole proprietorship (eenmanszaak)"),
@@ -91,8 +101,23 @@ def size_class_of_year(balance_total, revenue, employee_count):
     return "large"
 
 
+class ImportBatchError(Exception):
+    """A batch of imported rows failed: the rows are tried one by one."""
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
+    # Odoo's keys plus the old practice system's: an import resolves a relation
+    # column by debtor number, KvK number or branch number (_search_display_name).
+    _rec_names_search = [
+        "complete_name",
+        "email",
+        "ref",
+        "vat",
+        "company_registry",
+        "debtor_number",
+        "kvk_branch_number",
+    ]
 
     relation_kind = fields.Selection(
         RELATION_KINDS,
@@ -340,6 +365,125 @@ class ResPartner(models.Model):
     advisory_status_ids = fields.One2many(
         "accountancy.advisory.status", "partner_id", string="Advisory services"
     )
+    # Customer relationship cycle and NPS (issue 6). The first invoice date is
+    # recomputed when customer invoices are posted, reset or cancelled (see
+    # account.move), the stage also daily (a new client becomes loyal a year
+    # after the first invoice).
+    accountancy_first_invoice_date = fields.Date(
+        string="First invoice",
+        compute="_compute_accountancy_first_invoice_date",
+        store=True,
+        help="Date of the first posted customer invoice of the relation.",
+    )
+    accountancy_lifecycle_stage = fields.Selection(
+        LIFECYCLE_STAGES,
+        string="Lifecycle stage",
+        compute="_compute_accountancy_lifecycle_stage",
+        store=True,
+        index="btree_not_null",
+        help="Prospect: a prospect, or a client without a posted invoice yet. New "
+        "client: first invoice less than a year ago. Loyal client: first invoice a "
+        "year ago or longer. Former client: a former client or an archived client. "
+        "Empty for suppliers, institutions and other relations.",
+    )
+    accountancy_nps_count = fields.Integer(
+        string="NPS responses",
+        compute="_compute_accountancy_nps",
+        groups="accountancy_crm.group_user",
+    )
+    accountancy_nps_last_score = fields.Integer(
+        string="Latest NPS score",
+        compute="_compute_accountancy_nps",
+        groups="accountancy_crm.group_user",
+    )
+    accountancy_nps = fields.Integer(
+        string="NPS",
+        compute="_compute_accountancy_nps",
+        groups="accountancy_crm.group_user",
+        help="Net Promoter Score of all responses of the relation and its contact "
+        "persons: % promoters - % detractors.",
+    )
+
+    @api.depends("commercial_partner_id")
+    def _compute_accountancy_first_invoice_date(self):
+        # One query for the batch; stored computes run as superuser, so the
+        # first invoice counts whichever company issued it.
+        relations = self.commercial_partner_id._origin
+        first = {}
+        if relations:
+            first = dict(
+                self.env["account.move"]._read_group(
+                    [
+                        ("commercial_partner_id", "in", relations.ids),
+                        ("move_type", "=", "out_invoice"),
+                        ("state", "=", "posted"),
+                    ],
+                    ["commercial_partner_id"],
+                    ["invoice_date:min"],
+                )
+            )
+        for partner in self:
+            partner.accountancy_first_invoice_date = first.get(
+                partner.commercial_partner_id._origin, False
+            )
+
+    @api.depends(
+        "active",
+        "commercial_partner_id.active",
+        "commercial_partner_id.relation_kind",
+        "accountancy_first_invoice_date",
+    )
+    def _compute_accountancy_lifecycle_stage(self):
+        year_ago = fields.Date.context_today(self) - relativedelta(years=1)
+        for partner in self:
+            # Contact persons follow their relation.
+            relation = partner.commercial_partner_id or partner
+            kind = relation.relation_kind
+            first = partner.accountancy_first_invoice_date
+            is_client = kind == "client" or (not kind and first)
+            if kind == "former_client" or (is_client and not relation.active):
+                stage = "former_client"
+            elif kind == "prospect" or (is_client and not first):
+                stage = "prospect"
+            elif is_client:
+                stage = "new_client" if first > year_ago else "loyal_client"
+            else:
+                stage = False
+            partner.accountancy_lifecycle_stage = stage
+
+    def _compute_accountancy_nps(self):
+        # Two queries for the batch: the counts and averages, then the answers
+        # given on each relation's latest answer date.
+        Response = self.env["accountancy.nps.response"]
+        relations = self.commercial_partner_id._origin
+        stats = {
+            relation: (count, nps, last_date)
+            for relation, count, nps, last_date in Response._read_group(
+                [("commercial_partner_id", "in", relations.ids)],
+                ["commercial_partner_id"],
+                ["__count", "nps_value:avg", "date:max"],
+            )
+        }
+        last_score = {}
+        if stats:
+            latest = Response.search_fetch(
+                [
+                    ("commercial_partner_id", "in", [r.id for r in stats]),
+                    ("date", "in", list({s[2] for s in stats.values()})),
+                ],
+                ["commercial_partner_id", "date", "score"],
+                order="date desc, id desc",
+            )
+            for response in latest:
+                relation = response.commercial_partner_id
+                if response.date == stats[relation][2]:
+                    last_score.setdefault(relation, response.score)
+        for partner in self:
+            relation = partner.commercial_partner_id._origin
+            count, nps, _last_date = stats.get(relation, (0, 0, False))
+            partner.accountancy_nps_count = count
+            partner.accountancy_nps = round(nps or 0)
+            partner.accountancy_nps_last_score = last_score.get(relation, 0)
 
     def _compute_acceptance_state(self):
         status = self.env["accountancy.client.acceptance"]._status_by_partner(
@@ -891,6 +1035,63 @@ class ResPartner(models.Model):
                     )
                 )
 
+    @api.model
+    def _search_display_name(self, operator, value):
+        domain = super()._search_display_name(operator, value)
+        if operator != "=" or not value:
+            return domain
+        # An exact search is how Odoo's import resolves a relation column. The
+        # KvK number is a commercial field, copied onto the contact persons of a
+        # company: it identifies the company itself only.
+        return expression.OR(
+            [
+                [(fname, "=", value)]
+                for fname in self._rec_names_search
+                if fname != "company_registry"
+            ]
+            + [[("company_registry", "=", value), ("parent_id", "=", False)]]
+        )
+
+    def load(self, fields, data):
+        # A firm's file of thousands of relations: find its faulty rows by
+        # bisection rather than by creating every row on its own.
+        if import_bisect.applies(self, fields, data):
+            return import_bisect.load_bisect(
+                self,
+                # super() of the chunk's records, not of self
+                lambda records, fnames, rows: super(ResPartner, records).load(  # noqa: UP008
+                    fnames, rows
+                ),
+                fields,
+                data,
+            )
+        return super().load(fields, data)
+
+    def _load_records(self, data_list, update=False):
+        import_bisect.check_probe(self, data_list)
+        if len(data_list) < 2 or not self.env.context.get("import_file"):
+            return super()._load_records(data_list, update=update)
+        try:
+            return super()._load_records(data_list, update=update)
+        except UserError as error:
+            # Odoo's import then retries the rows one by one and reports each
+            # faulty row; a UserError of the whole batch would be reported once
+            # more, on the first row of the file, whatever row caused it.
+            raise ImportBatchError(str(error)) from error
+
+    @api.model
+    def get_import_templates(self):
+        return super().get_import_templates() + [
+            {
+                "label": self.env._("Import template for relations"),
+                "template": "/accountancy_crm/static/xls/relations.xlsx",
+            },
+            {
+                "label": self.env._("Import template for contact persons"),
+                "template": "/accountancy_crm/static/xls/contact_persons.xlsx",
+            },
+        ]
+
     @api.model_create_multi
     def create(self, vals_list):
         # Odoo checks field groups on read and write only, not on create.
@@ -899,6 +1100,7 @@ class ResPartner(models.Model):
         for vals in vals_list:
             self._normalize_numbers(vals)
         partners = super().create(vals_list)
+        self.env["accountancy.sync.message"]._sync_partner_created(partners)
         linked = partners.filtered("fiscal_partner_id")
         if linked and not self.env.context.get("accountancy_fiscal_sync"):
             for partner in linked:
@@ -907,10 +1109,15 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._normalize_numbers(vals)
+        # Outgoing changes: queued in this transaction, delivered by a cron.
+        sync = self.env["accountancy.sync.message"]
+        sync_before = sync._sync_partner_before_write(self, vals)
         if "fiscal_partner_id" not in vals or self.env.context.get(
             "accountancy_fiscal_sync"
         ):
-            return super().write(vals)
+            result = super().write(vals)
+            sync._sync_partner_after_write(self, sync_before)
+            return result
         new_fiscal = self.browse(vals["fiscal_partner_id"])
         if new_fiscal and len(self) > 1:
             raise ValidationError(
@@ -925,6 +1132,7 @@ class ResPartner(models.Model):
         result = super().write(vals)
         for partner in self:
             partner._link_fiscal_partner(former[partner], new_fiscal)
+        sync._sync_partner_after_write(self, sync_before)
         return result
 
     @api.model
@@ -1012,6 +1220,42 @@ class ResPartner(models.Model):
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action
 
+    def action_view_nps_responses(self):
+        self.ensure_one()
+        relation = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "accountancy_crm.accountancy_nps_response_action"
+        )
+        action["domain"] = [("commercial_partner_id", "=", relation.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    @api.model
+    def _accountancy_refresh_first_invoice(self, relations):
+        """Recompute the first invoice date of ``relations`` and their contact
+        persons, and with it their lifecycle stage (and the stage stored on
+        their NPS responses)."""
+        partners = self.with_context(active_test=False).search(
+            [("commercial_partner_id", "in", relations.ids)]
+        )
+        self.env.add_to_compute(
+            self._fields["accountancy_first_invoice_date"], partners
+        )
+        partners.modified(["accountancy_first_invoice_date"])
+
+    @api.model
+    def _cron_accountancy_lifecycle(self):
+        """Daily: new clients whose first invoice is a year old become loyal."""
+        year_ago = fields.Date.context_today(self) - relativedelta(years=1)
+        partners = self.with_context(active_test=False).search(
+            [
+                ("accountancy_lifecycle_stage", "=", "new_client"),
+                ("accountancy_first_invoice_date", "<=", year_ago),
+            ]
+        )
+        partners.modified(["accountancy_first_invoice_date"])
+        partners.flush_recordset(["accountancy_lifecycle_stage"])
+
     def action_view_client_group_members(self):
         self.ensure_one()
         return self.client_group_id.action_view_members()
@@ -1035,6 +1279,36 @@ class ResPartner(models.Model):
         )
         action["domain"] = [("partner_id", "=", self.id)]
         action["context"] = {"default_partner_id": self.id}
+        return action
+
+    def _compute_meeting(self):
+        # Calendar counts the meetings with the partner or its contacts as
+        # attendees; add the meetings linked to the relation (agenda). One
+        # query for the batch; the calendar rules apply.
+        result = super()._compute_meeting()
+        if not result:
+            return result
+        linked = self.env["calendar.event"]._read_group(
+            [("accountancy_partner_id", "in", self.ids)],
+            ["accountancy_partner_id"],
+            ["id:array_agg"],
+        )
+        for partner, event_ids in linked:
+            result[partner.id] = list(set(result.get(partner.id, [])) | set(event_ids))
+        return result
+
+    def schedule_meeting(self):
+        action = super().schedule_meeting()
+        relation = self.commercial_partner_id
+        if relation.relation_kind:
+            # The relation card: list its past and planned meetings first (the
+            # calendar view only shows the attendees chosen in its side panel).
+            action["context"] = dict(
+                action.get("context") or {}, default_accountancy_partner_id=relation.id
+            )
+            action["views"] = sorted(
+                action.get("views") or [], key=lambda view: view[1] != "list"
+            )
         return action
 
     def action_view_projects(self):

@@ -57,3 +57,14 @@ class ResPartnerRelation(models.Model):
                         total=format(total, "g"),
                     )
                 )
+
+    @api.model
+    def get_import_templates(self):
+        return super().get_import_templates() + [
+            {
+                "label": self.env._(
+                    "Import template for shareholdings and other relations"
+                ),
+                "template": "/accountancy_crm/static/xls/shareholdings.xlsx",
+            }
+        ]

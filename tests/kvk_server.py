@@ -65,11 +65,12 @@ Error triggers:
 import contextlib
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
 from odoo.tests.common import _super_send
+
+from .local_server import LocalTestServer
 
 
 def _address(street, number, letter, postcode, city):
@@ -295,7 +296,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, {"fout": [{"code": code, "omschrijving": text}]})
 
     def do_GET(self):
-        kvk = self.server.kvk
+        kvk = self.server.owner
         url = urlparse(self.path)
         params = {key: values[0] for key, values in parse_qs(url.query).items()}
         apikey = self.headers.get("apikey")
@@ -321,7 +322,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif not re.fullmatch(r"\d{8}", number) or number == "00000000":
             self._error(400, "IPD0004", "Het KvK-nummer is niet valide")
         elif number == "77777777":
-            self.server.kvk.wait_slow()
+            self.server.owner.wait_slow()
             self._error(404, "IPD0005", "Product niet leverbaar")
         elif number == "88888888":
             self._send(200, {"melding": "onverwacht"})
@@ -334,7 +335,7 @@ class _Handler(BaseHTTPRequestHandler):
         if "kvkNummer" in params and self._check_number(params["kvkNummer"]):
             return
         if name == "traag":
-            self.server.kvk.wait_slow()
+            self.server.owner.wait_slow()
         elif name == "rommel":
             return self._send(200, b"<html><body>Onderhoud</body></html>", "text/html")
         elif name == "vorm":
@@ -389,50 +390,20 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, BRANCHES[number])
 
 
-class KvkTestServer:
+class KvkTestServer(LocalTestServer):
     """The local KvK API server; see the module docstring for its data."""
 
+    thread_name = "kvk-test-server"
+
     def __init__(self, api_key="test-key", timeout=2):
+        super().__init__()
         self.api_key = api_key
         self.timeout = timeout
         self.requests = []
-        self._stopped = threading.Event()
-        self._httpd = None
-        self._thread = None
-
-    @property
-    def base_url(self):
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self):
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.block_on_close = False
-        self._httpd.kvk = self
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="kvk-test-server", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._httpd:
-            self._stopped.set()
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._thread.join(5)
-            self._httpd = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     def wait_slow(self):
         """Answer later than the client's timeout (stops early when stopped)."""
-        self._stopped.wait(self.timeout + 1)
+        self.stopped.wait(self.timeout + 1)
 
     def configure(self, env, api_key="test-key", timeout=2):
         """Point the KvK settings of ``env`` at this server."""
@@ -444,6 +415,9 @@ class KvkTestServer:
         params.set_param("accountancy_crm.kvk_base_url", self.base_url)
         params.set_param("accountancy_crm.kvk_timeout", str(timeout))
         return self
+
+
+KvkTestServer.handler_class = _Handler
 
 
 class KvkTimeoutMixin:

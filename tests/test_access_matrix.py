@@ -16,6 +16,8 @@ OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 # group_compliance), letters r(ead) w(rite) c(reate) u(nlink), "" for none.
 # Manager, Fiscal data and Compliance imply User, so they have at least its rights.
 EXPECTED_ACCESS = {
+    # Extended for the first invoice date (lifecycle stage); rights from account.
+    "account.move": ("", "", "", "", ""),
     # Identity documents of the client acceptance: compliance officers only.
     "accountancy.acceptance.document": ("", "", "", "", "rwcu"),
     "accountancy.advisory.matrix": ("", "rwcu", "rwcu", "rwcu", "rwcu"),
@@ -32,6 +34,8 @@ EXPECTED_ACCESS = {
     "accountancy.client.group": ("r", "rwc", "rwcu", "rwc", "rwc"),
     "accountancy.client.type": ("r", "r", "rwcu", "r", "r"),
     "accountancy.contact.moment": ("", "rwcu", "rwcu", "rwcu", "rwcu"),
+    # Like crm.lead: Sales rights (salesmen rwcu), not accountancy groups.
+    "accountancy.dmu.member": ("", "", "", "", ""),
     "accountancy.employee.budget": ("r", "r", "rwcu", "r", "r"),
     "accountancy.employee.budget.month": ("r", "r", "rwcu", "r", "r"),
     "accountancy.hour.norm": ("r", "r", "rwcu", "r", "r"),
@@ -40,11 +44,23 @@ EXPECTED_ACCESS = {
     "accountancy.intake.wizard.result": ("", "rwcu", "rwcu", "rwcu", "rwcu"),
     # Abstract helper without a table.
     "accountancy.kvk.client": ("", "", "", "", ""),
+    "accountancy.nps.response": ("", "rwcu", "rwcu", "rwcu", "rwcu"),
+    # Getting started: a transient form with counts, for every accountancy user.
+    "accountancy.onboarding": ("", "rwcu", "rwcu", "rwcu", "rwcu"),
     "accountancy.planned.hour": ("r", "r", "r", "r", "r"),
     # Planning the year is a manager's job.
     "accountancy.planning.rollover.wizard": ("", "", "rwcu", "", ""),
+    # Pre-calculation of quotes: sales people edit it (their own groups, not in
+    # this table); accountancy managers read it as they read quotes.
+    "accountancy.precalculation.line": ("", "", "r", "", ""),
+    # Approving and rejecting quotations is a manager's job.
+    "accountancy.quote.reject.wizard": ("", "", "rwcu", "", ""),
     "accountancy.reassign.wizard": ("", "rwcu", "rwcu", "rwcu", "rwcu"),
     "accountancy.role": ("r", "r", "rwcu", "r", "r"),
+    # Forecast dashboard (SQL view); targets set by managers, read by all.
+    "accountancy.sales.report": ("", "r", "r", "r", "r"),
+    "accountancy.sales.target": ("", "r", "rwcu", "r", "r"),
+    "accountancy.sales.target.month": ("", "r", "rwcu", "r", "r"),
     "accountancy.score.band": ("r", "r", "rwcu", "r", "r"),
     "accountancy.score.criterion": ("r", "r", "rwcu", "r", "r"),
     "accountancy.sector": ("r", "r", "rwcu", "r", "r"),
@@ -57,13 +73,21 @@ EXPECTED_ACCESS = {
     "accountancy.strategy": ("r", "rwcu", "rwcu", "rwcu", "rwcu"),
     "accountancy.strategy.line": ("r", "rwcu", "rwcu", "rwcu", "rwcu"),
     "accountancy.strategy.recompute.wizard": ("", "rwcu", "rwcu", "rwcu", "rwcu"),
+    # Outgoing relation changes: configuration and queue for managers only.
+    "accountancy.sync.endpoint": ("", "", "rwcu", "", ""),
+    "accountancy.sync.message": ("", "", "rwu", "", ""),
     "accountancy.task.generation.wizard": ("", "", "rwcu", "", ""),
     # Models the module extends: their rights come from their own modules and
     # the groups this module implies (partner manager, project manager).
+    # Meetings: every employee (calendar's own rights).
+    "calendar.event": ("rwcu", "rwcu", "rwcu", "rwcu", "rwcu"),
     # CRM rights come from the Sales groups, which this module does not imply.
     "crm.lead": ("", "", "", "", ""),
     "crm.stage": ("r", "r", "r", "r", "r"),
     "hr.employee": ("", "", "", "", ""),
+    # Employee codes for users without HR rights: hr's own read access.
+    "hr.employee.public": ("r", "r", "r", "r", "r"),
+    "product.template": ("r", "r", "r", "r", "r"),
     "project.project": ("r", "r", "rwcu", "r", "r"),
     "project.task": ("rwcu", "rwcu", "rwcu", "rwcu", "rwcu"),
     "report.accountancy_crm.capacity_overview_xlsx": ("", "", "", "", ""),
@@ -75,7 +99,11 @@ EXPECTED_ACCESS = {
     "res.partner.relation": ("r", "rwcu", "rwcu", "rwcu", "rwcu"),
     "res.partner.relation.all": ("r", "rwcu", "rwcu", "rwcu", "rwcu"),
     "res.partner.relation.type": ("r", "r", "rwcu", "r", "r"),
+    # Users: the calendar feed token is written by the user's own buttons only.
+    "res.users": ("r", "r", "r", "r", "r"),
     "sale.order": ("", "", "r", "", ""),
+    "sale.order.line": ("", "", "r", "", ""),
+    "utm.campaign": ("rwc", "rwc", "rwc", "rwc", "rwc"),
 }
 CLIENT_KINDS = ("client", "prospect", "former_client")
 

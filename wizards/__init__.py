@@ -9,3 +9,4 @@ from . import accountancy_advisory_matrix
 from . import accountancy_snapshot_freeze_wizard
 from . import accountancy_snapshot_compare_wizard
 from . import accountancy_snapshot_compare_line
+from . import accountancy_quote_reject_wizard

@@ -14,6 +14,10 @@ registry.category("web_tour.tours").add("accountancy_intake_tour", {
     steps: () => [
         ...stepUtils.goToAppSteps("accountancy_crm.accountancy_menu_root"),
         {
+            trigger: 'button[data-menu-xmlid="accountancy_crm.accountancy_relations_menu_root"]',
+            run: "click",
+        },
+        {
             trigger: 'a[data-menu-xmlid="accountancy_crm.accountancy_intake_wizard_menu"]',
             run: "click",
         },

@@ -12,6 +12,10 @@ registry.category("web_tour.tours").add("accountancy_relation_card_tour", {
     steps: () => [
         ...stepUtils.goToAppSteps("accountancy_crm.accountancy_menu_root"),
         {
+            trigger: 'button[data-menu-xmlid="accountancy_crm.accountancy_relations_menu_root"]',
+            run: "click",
+        },
+        {
             trigger: 'a[data-menu-xmlid="accountancy_crm.res_partner_menu_relations"]',
             run: "click",
         },
