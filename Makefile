@@ -22,7 +22,7 @@ PYTEST := cd $(BUILD)/addons && PYTHONPATH=$(CURDIR)/tools $(VENV)/bin/pytest \
 	-p pytest_http_required -p no:cacheprovider --rootdir=. \
 	--odoo-config=$(CONF) --odoo-database=$(TEST_DB) --odoo-http
 
-.PHONY: setup run test pytest lint bench seed-firm i18n clean
+.PHONY: setup run test pytest lint bench seed-firm i18n screenshots clean
 
 setup:
 	@bash tools/setup_env.sh
@@ -85,6 +85,15 @@ seed-firm: setup
 i18n: setup
 	$(ODOO) -d $(TEST_DB) --i18n-export=$(CURDIR)/i18n/$(MODULE).pot --modules=$(MODULE) --stop-after-init --log-level=warn
 	msgmerge --quiet --update --no-fuzzy-matching --backup=none i18n/nl.po i18n/$(MODULE).pot
+
+# README screenshots (static/description/*.png) of the demo database, taken in
+# Dutch with headless Chromium on a server of their own (not port 8069).
+screenshots: setup
+	@if ! psql -lqt | cut -d'|' -f1 | grep -qw "$(DB)"; then \
+		echo "Creating database $(DB) with $(MODULE) and demo data"; \
+		$(ODOO) -d $(DB) -i $(MODULE) --stop-after-init --log-level=warn; \
+	fi
+	$(VENV)/bin/python tools/screenshots.py $(CONF) $(DB)
 
 clean:
 	rm -rf $(BUILD)
