@@ -73,16 +73,15 @@ class AccountancyNpsResponse(models.Model):
         "average over a group of answers is its Net Promoter Score (% promoters "
         "- % detractors, from -100 to +100).",
     )
-    # Segments of the client, stored for grouping in the pivot and graph.
-    client_type_id = fields.Many2one(
-        related="commercial_partner_id.client_type_id", store=True
-    )
-    sector_id = fields.Many2one(related="commercial_partner_id.sector_id", store=True)
-    relation_kind = fields.Selection(
-        related="commercial_partner_id.relation_kind", store=True
-    )
+    # Segments of the client, for the pivot and graph. Not stored: Odoo groups
+    # and searches related fields through a join, and stored copies would make
+    # every change of a client's type or stage search the responses again (one
+    # query per write during a strategy recompute of the whole firm).
+    client_type_id = fields.Many2one(related="commercial_partner_id.client_type_id")
+    sector_id = fields.Many2one(related="commercial_partner_id.sector_id")
+    relation_kind = fields.Selection(related="commercial_partner_id.relation_kind")
     lifecycle_stage = fields.Selection(
-        related="commercial_partner_id.accountancy_lifecycle_stage", store=True
+        related="commercial_partner_id.accountancy_lifecycle_stage"
     )
 
     @api.depends("score")

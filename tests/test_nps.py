@@ -120,7 +120,7 @@ class TestNps(NpsCommon):
             {"sector_id": self.sector_transport.id, "relation_kind": "former_client"}
         )
         self.env.flush_all()
-        # Stored: searchable and groupable on the new values.
+        # Searchable and groupable on the new values.
         self.assertEqual(
             self.Response.search(
                 [
