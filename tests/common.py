@@ -1,7 +1,9 @@
+import json
+
 from stdnum.nl import bsn as nl_bsn
 
 from odoo import Command, fields
-from odoo.tests.common import TransactionCase
+from odoo.tests.common import TransactionCase, get_db_name
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
@@ -16,6 +18,38 @@ KVK_VALID = "69599084"
 KVK_VALID_2 = "68750110"
 BRANCH_VALID = "000037178598"
 BRANCH_VALID_2 = "000037178601"
+
+
+def execute_kw(case, user, password, model, method, args, kwargs=None):
+    """Call Odoo's external API (JSON-RPC, as other software does) from the
+    HttpCase ``case`` as ``user``: the result, or the name of the exception
+    it raised."""
+    payload = {
+        "jsonrpc": "2.0",
+        "method": "call",
+        "id": 1,
+        "params": {
+            "service": "object",
+            "method": "execute_kw",
+            "args": [
+                get_db_name(),
+                user.id,
+                password,
+                model,
+                method,
+                args,
+                kwargs or {},
+            ],
+        },
+    }
+    body = case.url_open(
+        "/jsonrpc",
+        data=json.dumps(payload),
+        headers={"Content-Type": "application/json"},
+    ).json()
+    if "error" in body:
+        return body["error"]["data"]["name"]
+    return body["result"]
 
 
 def make_bsn(seed):

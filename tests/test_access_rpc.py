@@ -1,12 +1,10 @@
-import json
-
 from odoo import fields
-from odoo.tests import HttpCase, get_db_name, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-from .common import BSN_VALID
+from .common import BSN_VALID, execute_kw
 
 ACCESS_ERROR = "odoo.exceptions.AccessError"
 
@@ -70,37 +68,9 @@ class TestAccessRpc(HttpCase):
         ).execute()
 
     def _execute_kw(self, login, model, method, args, kwargs=None):
-        """Call the external API as ``login``; return the result, or the name
-        of the exception it raised."""
-        password = f"{login}_pw"
+        """The external API as ``login`` (password: login + "_pw")."""
         user = self.env["res.users"].search([("login", "=", login)])
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {
-                "service": "object",
-                "method": "execute_kw",
-                "args": [
-                    get_db_name(),
-                    user.id,
-                    password,
-                    model,
-                    method,
-                    args,
-                    kwargs or {},
-                ],
-            },
-        }
-        response = self.url_open(
-            "/jsonrpc",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        )
-        body = response.json()
-        if "error" in body:
-            return body["error"]["data"]["name"]
-        return body["result"]
+        return execute_kw(self, user, f"{login}_pw", model, method, args, kwargs)
 
     @mute_logger("odoo.http")
     def test_bsn_not_readable_over_rpc(self):

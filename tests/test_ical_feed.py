@@ -1,14 +1,15 @@
-import json
 from datetime import timedelta
 
 from icalendar import Calendar
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, get_db_name, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
+
+from .common import execute_kw
 
 
 @tagged("post_install", "-at_install")
@@ -234,34 +235,8 @@ class TestIcalFeed(HttpCase):
         self.assertFalse(self.user.sudo().accountancy_ical_token)
 
     def _execute_kw(self, user, model, method, args, kwargs=None):
-        """The external API (JSON-RPC) as ``user``: the result, or the name
-        of the exception."""
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {
-                "service": "object",
-                "method": "execute_kw",
-                "args": [
-                    get_db_name(),
-                    user.id,
-                    user.login,  # mail_new_test_user: password = login
-                    model,
-                    method,
-                    args,
-                    kwargs or {},
-                ],
-            },
-        }
-        body = self.url_open(
-            "/jsonrpc",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        ).json()
-        if "error" in body:
-            return body["error"]["data"]["name"]
-        return body["result"]
+        # mail_new_test_user: password = login
+        return execute_kw(self, user, user.login, model, method, args, kwargs)
 
     @mute_logger("odoo.http")
     def test_token_over_rpc(self):

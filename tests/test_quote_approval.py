@@ -1,12 +1,10 @@
-import json
-
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import HttpCase, get_db_name, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-from .common import AccountancyCrmCommon
+from .common import AccountancyCrmCommon, execute_kw
 
 APPROVAL_ACTIVITY = "accountancy_crm.mail_activity_type_quote_approval"
 
@@ -514,33 +512,9 @@ class TestQuoteApprovalHttp(HttpCase, QuoteCommon):
     """The portal and the external API respect the approval."""
 
     def _execute_kw(self, login, model, method, args):
+        """The external API as ``login`` (password: login + "_pw")."""
         user = self.env["res.users"].search([("login", "=", login)])
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {
-                "service": "object",
-                "method": "execute_kw",
-                "args": [
-                    get_db_name(),
-                    user.id,
-                    f"{login}_pw",
-                    model,
-                    method,
-                    args,
-                    {},
-                ],
-            },
-        }
-        body = self.url_open(
-            "/jsonrpc",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        ).json()
-        if "error" in body:
-            return body["error"]["data"]["name"]
-        return body["result"]
+        return execute_kw(self, user, f"{login}_pw", model, method, args)
 
     @mute_logger("odoo.http")
     def test_non_manager_cannot_approve_over_rpc(self):
