@@ -1,3 +1,4 @@
+from . import accountancy_year_mixin
 from . import accountancy_sector
 from . import accountancy_client_group
 from . import accountancy_role

@@ -15,6 +15,7 @@ class AccountancyAdvisoryStatus(models.Model):
     """Where an advisory service stands for a client in a year."""
 
     _name = "accountancy.advisory.status"
+    _inherit = ["accountancy.year.mixin"]
     _description = "Advisory service status"
     _order = "year desc, partner_id, service_sequence, id"
     _check_company_auto = True

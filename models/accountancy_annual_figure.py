@@ -4,6 +4,7 @@ from odoo.exceptions import ValidationError
 
 class AccountancyAnnualFigure(models.Model):
     _name = "accountancy.annual.figure"
+    _inherit = ["accountancy.year.mixin"]
     _description = "Annual figures of a relation"
     _order = "partner_id, year desc, id"
     _rec_names_search = ["partner_id"]
@@ -62,20 +63,6 @@ class AccountancyAnnualFigure(models.Model):
             figure.display_name = (
                 f"{figure.partner_id.display_name or ''} {figure.year or ''}".strip()
             )
-
-    @api.constrains("year")
-    def _check_year(self):
-        for figure in self:
-            if not 1900 <= figure.year <= 2100:
-                raise ValidationError(
-                    self.env._(
-                        "The financial year %(year)s of the annual figures of "
-                        "%(partner)s is not valid: enter a year between 1900 and "
-                        "2100, for example 2024.",
-                        year=figure.year,
-                        partner=figure.partner_id.display_name,
-                    )
-                )
 
     @api.constrains("revenue", "balance_total", "employee_count")
     def _check_not_negative(self):

@@ -8,6 +8,7 @@ class AccountancyAssignment(models.Model):
     """Who of the firm serves a client in which role in a given year."""
 
     _name = "accountancy.assignment"
+    _inherit = ["accountancy.year.mixin"]
     _description = "Client team assignment"
     _order = "year desc, role_sequence, id"
     _check_company_auto = True

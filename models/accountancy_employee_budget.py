@@ -41,6 +41,7 @@ class AccountancyEmployeeBudget(models.Model):
     """The hours an employee has for the firm's production in a year."""
 
     _name = "accountancy.employee.budget"
+    _inherit = ["accountancy.year.mixin"]
     _description = "Employee hour budget"
     _order = "year desc, employee_id"
     _check_company_auto = True

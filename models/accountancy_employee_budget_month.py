@@ -9,6 +9,7 @@ class AccountancyEmployeeBudgetMonth(models.Model):
     """One month of an employee's hour budget."""
 
     _name = "accountancy.employee.budget.month"
+    _inherit = ["accountancy.year.mixin"]
     _description = "Employee hour budget per month"
     _order = "budget_id, month_number"
 

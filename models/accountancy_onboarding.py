@@ -26,6 +26,8 @@ class AccountancyOnboarding(models.TransientModel):
     open the place to do it. Nothing is stored but the transient record."""
 
     _name = "accountancy.onboarding"
+    _inherit = ["accountancy.year.mixin"]
+    _accountancy_year_fields = ("planning_year",)
     _description = "Accountancy getting started"
 
     company_id = fields.Many2one(

@@ -32,6 +32,7 @@ class AccountancyPlannedHour(models.Model):
     the client teams, never edited by hand."""
 
     _name = "accountancy.planned.hour"
+    _inherit = ["accountancy.year.mixin"]
     _description = "Planned hours"
     _order = "date, employee_id, partner_id, service"
 

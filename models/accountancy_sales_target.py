@@ -9,6 +9,7 @@ class AccountancySalesTarget(models.Model):
     and a number of won opportunities, optionally split over months."""
 
     _name = "accountancy.sales.target"
+    _inherit = ["accountancy.year.mixin"]
     _description = "Sales target"
     _order = "year desc, user_id"
     _check_company_auto = True

@@ -9,6 +9,7 @@ class AccountancySalesTargetMonth(models.Model):
     its months."""
 
     _name = "accountancy.sales.target.month"
+    _inherit = ["accountancy.year.mixin"]
     _description = "Sales target per month"
     _order = "target_id, month_number"
 

@@ -44,6 +44,7 @@ class AccountancyServicePlan(models.Model):
     """The standard services the firm delivers to a client in a year."""
 
     _name = "accountancy.service.plan"
+    _inherit = ["accountancy.year.mixin"]
     _description = "Service plan"
     _order = "year desc, partner_id"
     _check_company_auto = True

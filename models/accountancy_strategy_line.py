@@ -7,6 +7,7 @@ class AccountancyStrategyLine(models.Model):
     and points it gives."""
 
     _name = "accountancy.strategy.line"
+    _inherit = ["accountancy.year.mixin"]
     _description = "Client strategy line"
     _order = "strategy_id, sequence, id"
 

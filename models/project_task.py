@@ -2,7 +2,8 @@ from odoo import fields, models
 
 
 class ProjectTask(models.Model):
-    _inherit = "project.task"
+    _inherit = ["project.task", "accountancy.year.mixin"]
+    _accountancy_year_fields = ("accountancy_plan_year",)
 
     accountancy_service_plan_id = fields.Many2one(
         "accountancy.service.plan",

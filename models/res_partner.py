@@ -106,7 +106,8 @@ class ImportBatchError(Exception):
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _inherit = ["res.partner", "accountancy.year.mixin"]
+    _accountancy_year_fields = ("birth_year",)
     # Odoo's keys plus the old practice system's: an import resolves a relation
     # column by debtor number, KvK number or branch number (_search_display_name).
     _rec_names_search = [
@@ -649,19 +650,6 @@ class ResPartner(models.Model):
             current = partner.strategy_ids.filtered(lambda s: s.year == year)[:1]
             partner.client_type_id = current.client_type_id
             partner.strategy_points = current.points
-
-    @api.constrains("birth_year")
-    def _check_birth_year(self):
-        for partner in self:
-            if partner.birth_year and not 1900 <= partner.birth_year <= 2100:
-                raise ValidationError(
-                    self.env._(
-                        "The birth year %(year)s of %(partner)s is not valid: enter "
-                        "a year from 1900 to 2100, or leave it empty.",
-                        year=partner.birth_year,
-                        partner=partner.display_name,
-                    )
-                )
 
     def _compute_project_count(self):
         counts = dict(

@@ -11,6 +11,7 @@ class AccountancyAdvisoryMatrix(models.TransientModel):
     one column per advisory service. The cells are the stored statuses."""
 
     _name = "accountancy.advisory.matrix"
+    _inherit = ["accountancy.year.mixin"]
     _description = "Advisory services matrix"
 
     year = fields.Integer(

@@ -38,6 +38,8 @@ class AccountancyPlanningRolloverWizard(models.TransientModel):
     budgets into the next year, as the starting point of its planning."""
 
     _name = "accountancy.planning.rollover.wizard"
+    _inherit = ["accountancy.year.mixin"]
+    _accountancy_year_fields = ("year_from", "year_to")
     _description = "Roll the planning over to the next year"
 
     year_from = fields.Integer(

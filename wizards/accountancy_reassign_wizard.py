@@ -7,6 +7,7 @@ class AccountancyReassignWizard(models.TransientModel):
     when the employee leaves the firm."""
 
     _name = "accountancy.reassign.wizard"
+    _inherit = ["accountancy.year.mixin"]
     _description = "Reassign clients to another employee"
 
     employee_id = fields.Many2one(

@@ -46,6 +46,7 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
     deadlines, assigned to the client's team."""
 
     _name = "accountancy.task.generation.wizard"
+    _inherit = ["accountancy.year.mixin"]
     _description = "Generate planning tasks"
 
     year = fields.Integer(

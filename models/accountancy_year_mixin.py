@@ -1,0 +1,86 @@
+"""One check of the year fields of the module's models, before the ORM sees them.
+
+Over RPC a year can be anything JSON carries: ``"abc"`` makes the ORM's int()
+fail with a traceback, 2**40 makes PostgreSQL answer "integer out of range".
+The mixin refuses such values in ``create`` and ``write`` with a clear message,
+before they reach the ORM (or the database)."""
+
+from odoo import api, models
+from odoo.exceptions import ValidationError
+
+YEAR_MIN = 1900
+YEAR_MAX = 2100
+
+
+class AccountancyYearMixin(models.AbstractModel):
+    _name = "accountancy.year.mixin"
+    _description = "Year fields checked on create and write"
+
+    # Names of the model's year fields; a model sets its own list.
+    _accountancy_year_fields = ("year",)
+
+    # ------------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        context = self.env.context
+        for vals in vals_list:
+            self._accountancy_check_year_values(vals)
+        # Defaults passed in the context (default_year) are values too.
+        self._accountancy_check_year_values(
+            {
+                fname: context[f"default_{fname}"]
+                for fname in self._accountancy_year_fields
+                if f"default_{fname}" in context
+            }
+        )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._accountancy_check_year_values(vals)
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+    @api.model
+    def _accountancy_check_year_values(self, vals):
+        """Replace the year values of ``vals`` by ints; raise a ValidationError
+        naming the field and the allowed range for anything else."""
+        for fname in self._accountancy_year_fields:
+            if fname not in vals:
+                continue
+            field = self._fields[fname]
+            value = vals[fname]
+            if value in (False, None, "", 0) and not field.required:
+                continue  # no year (Odoo stores an empty integer as 0)
+            year = self._accountancy_parse_year(value)
+            if year is None or not YEAR_MIN <= year <= YEAR_MAX:
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s must be a year from %(min)s to %(max)s, as a "
+                        "whole number such as 2025; %(value)r is not.",
+                        field=field._description_string(self.env),
+                        min=YEAR_MIN,
+                        max=YEAR_MAX,
+                        value=value,
+                    )
+                )
+            vals[fname] = year
+
+    @api.model
+    def _accountancy_parse_year(self, value):
+        """``value`` as an int when it is one (a whole float or digits in a
+        string count), else None. Booleans are not years."""
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float):
+            return int(value) if value.is_integer() else None
+        if isinstance(value, str):
+            text = value.strip()
+            if text.lstrip("-").isdigit() and len(text) <= 6:
+                return int(text)
+        return None
