@@ -3,11 +3,17 @@
 GET /accountancy/api/v1/relations/lookup?kvk=69599084
 Authorization: Bearer <Odoo API key>
 
+A BSN never goes in the URL (URLs end up in access and proxy logs): send it
+in the JSON body of a POST, {"bsn": "111222333"}, or in the header
+X-Accountancy-BSN. A BSN in the query string answers 400. The other numbers
+may be sent either way.
+
 The lookup runs as the key's user, without sudo: Odoo's access rights and the
 module's team visibility rules decide what is found, exactly as in the web
 client. See README, "Relations API".
 """
 
+import json
 import re
 
 from stdnum.nl import bsn as nl_bsn
@@ -18,6 +24,9 @@ from odoo.http import request
 from ..models.res_partner import KVK_RE, normalize_number
 
 LOOKUP_PARAMETERS = ("kvk", "vat", "bsn", "debtor")
+BSN_HEADER = "X-Accountancy-BSN"
+# A lookup body holds one number: anything larger is not a lookup.
+MAX_BODY_BYTES = 4096
 BEARER_RE = re.compile(r"^bearer\s+(\S+)$", re.IGNORECASE)
 # More is not a lookup but a listing: the external API is for that.
 MAX_RESULTS = 100
@@ -28,12 +37,14 @@ class RelationLookupController(http.Controller):
         "/accountancy/api/v1/relations/lookup",
         type="http",
         auth="public",
-        methods=["GET"],
+        methods=["GET", "POST"],
         csrf=False,
         readonly=True,
         save_session=False,
     )
-    def relation_lookup(self, **params):
+    def relation_lookup(self, **_kwargs):
+        # The numbers are read from the request itself (_lookup_parameters):
+        # the BSN may come from the body or a header, never from the URL.
         # Authentication by API key only (Odoo's auth="bearer" would also accept
         # a browser session and answers errors in HTML): errors are JSON here.
         user = self._authenticate()
@@ -49,6 +60,18 @@ class RelationLookupController(http.Controller):
                 headers=[("WWW-Authenticate", 'Bearer realm="accountancy"')],
             )
         env = request.env
+        if "bsn" in request.httprequest.args:
+            # Refused before anything else, and without repeating the number.
+            return self._error(
+                400,
+                "bsn_in_url",
+                env._(
+                    "Never put a BSN in the URL: URLs are kept in access and "
+                    "proxy logs. Send it in the JSON body of a POST request, "
+                    '{"bsn": "..."}, or in the header %(header)s.',
+                    header=BSN_HEADER,
+                ),
+            )
         if not user.has_group("accountancy_crm.group_user"):
             return self._error(
                 403,
@@ -58,10 +81,13 @@ class RelationLookupController(http.Controller):
                     "give them the group Accountancy / User."
                 ),
             )
+        params, message = self._lookup_parameters()
+        if message:
+            return self._error(400, "bad_request", message)
         given = {
-            name: (params.get(name) or "").strip()
+            name: value
             for name in LOOKUP_PARAMETERS
-            if (params.get(name) or "").strip()
+            if (value := str(params.get(name) or "").strip())
         }
         if len(given) != 1:
             return self._error(
@@ -69,7 +95,8 @@ class RelationLookupController(http.Controller):
                 "bad_request",
                 env._(
                     "Give exactly one of the parameters kvk, vat, bsn or debtor, "
-                    "for example ?kvk=69599084 (given: %(given)s).",
+                    "for example ?kvk=69599084, or a BSN in a POST body "
+                    '{"bsn": "..."} (given: %(given)s).',
                     given=", ".join(sorted(given)) or env._("none"),
                 ),
             )
@@ -104,6 +131,39 @@ class RelationLookupController(http.Controller):
             )
         data = self._serialize(relations, user)
         return request.make_json_response({"count": len(data), "relations": data})
+
+    def _lookup_parameters(self):
+        """(parameters, None) from the query string, the JSON body of a POST
+        and the BSN header; or (None, error message) for a body that is not
+        a JSON object of strings."""
+        httprequest = request.httprequest
+        params = {
+            name: httprequest.args[name]
+            for name in LOOKUP_PARAMETERS
+            if name in httprequest.args
+        }
+        if httprequest.method == "POST":
+            raw = httprequest.get_data(cache=False)[: MAX_BODY_BYTES + 1]
+            body = None
+            if len(raw) <= MAX_BODY_BYTES:
+                try:
+                    body = json.loads(raw or b"{}")
+                except ValueError:
+                    body = None
+            if not isinstance(body, dict) or not all(
+                isinstance(body.get(name, ""), str) for name in LOOKUP_PARAMETERS
+            ):
+                return None, request.env._(
+                    "Send the POST body as a JSON object with one number as a "
+                    'string, for example {"bsn": "111222333"}.'
+                )
+            params.update(
+                {name: body[name] for name in LOOKUP_PARAMETERS if name in body}
+            )
+        header = httprequest.headers.get(BSN_HEADER)
+        if header:
+            params["bsn"] = header
+        return params, None
 
     def _authenticate(self):
         """The user of the API key in the Authorization header, or None."""

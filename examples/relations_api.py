@@ -13,7 +13,8 @@ Connection (arguments, or environment variables):
 Commands (each prints JSON on stdout; errors go to stderr with exit code 1):
     search --kvk 69599084              relations with this KvK number (XML-RPC)
     lookup --kvk 69599084              the same through the lookup endpoint
-           (or --vat / --bsn / --debtor)
+           (or --vat / --bsn / --debtor; a BSN is sent in a POST body,
+           never in the URL)
     create --name "Bakker B.V." --kvk 69599084 [--legal-form bv]
            [--relation-kind prospect] [--vat NL...] [--email ...]
     update --kvk 69599084 --set email=info@bakker.nl [--set phone=...]
@@ -83,12 +84,21 @@ class Odoo:
         )
 
     def lookup(self, **params):
-        """GET /accountancy/api/v1/relations/lookup with the key as bearer."""
-        query = urllib.parse.urlencode(params)
-        request = urllib.request.Request(
-            f"{self.url}/accountancy/api/v1/relations/lookup?{query}",
-            headers={"Authorization": f"Bearer {self.key}"},
-        )
+        """The lookup endpoint with the key as bearer: GET with the number in
+        the query string, except a BSN, which never goes in a URL (access and
+        proxy logs keep URLs): that one is POSTed in a JSON body."""
+        url = f"{self.url}/accountancy/api/v1/relations/lookup"
+        headers = {"Authorization": f"Bearer {self.key}"}
+        if "bsn" in params:
+            request = urllib.request.Request(
+                url,
+                data=json.dumps(params).encode(),
+                headers=dict(headers, **{"Content-Type": "application/json"}),
+                method="POST",
+            )
+        else:
+            query = urllib.parse.urlencode(params)
+            request = urllib.request.Request(f"{url}?{query}", headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
                 return json.load(response)

@@ -8,7 +8,7 @@ import unicodedata
 import requests
 
 from odoo import api, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from .res_partner import normalize_number
 
@@ -18,6 +18,8 @@ BASE_URLS = {
     "production": "https://api.kvk.nl",
     "test": "https://api.kvk.nl/test",
 }
+# Stored only through the settings (administrators), read only with sudo here.
+KVK_API_KEY_PARAM = "accountancy_crm.kvk_api_key"
 DEFAULT_TIMEOUT = 10
 MIN_TIMEOUT = 1
 MAX_TIMEOUT = 60
@@ -94,7 +96,7 @@ class AccountancyKvkClient(models.AbstractModel):
         """API key, base URL and timeout from the system parameters (read with
         sudo: a user may run a lookup without being able to read the key)."""
         params = self.env["ir.config_parameter"].sudo()
-        api_key = (params.get_param("accountancy_crm.kvk_api_key") or "").strip()
+        api_key = (params.get_param(KVK_API_KEY_PARAM) or "").strip()
         if not api_key:
             raise UserError(
                 self.env._(
@@ -138,11 +140,26 @@ class AccountancyKvkClient(models.AbstractModel):
     # HTTP
     # ------------------------------------------------------------------
     @api.model
+    def _kvk_check_access(self):
+        """Only accountancy users make the server call the KvK with the firm's
+        key: every request goes through _kvk_get, which checks this first."""
+        if self.env.su or self.env.user.has_group("accountancy_crm.group_user"):
+            return
+        raise AccessError(
+            self.env._(
+                "Only users of the group Accountancy / User may look companies up "
+                "in the KvK register. Ask an administrator for that group, or "
+                "enter the relation by hand."
+            )
+        )
+
+    @api.model
     def _kvk_get(self, path, params=None):
         """GET ``path`` of the KvK API and return the decoded JSON object.
 
         Every failure (configuration, network, HTTP status, KvK error code,
         body) raises a UserError saying what happened and what to do."""
+        self._kvk_check_access()
         api_key, base_url, timeout = self._kvk_config()
         url = f"{base_url}{path}"
         try:
@@ -264,10 +281,11 @@ class AccountancyKvkClient(models.AbstractModel):
         )
 
     # ------------------------------------------------------------------
-    # Public API
+    # API of the module (private: not callable over RPC; the intake wizard's
+    # actions are the entry points of the web client)
     # ------------------------------------------------------------------
     @api.model
-    def normalize_kvk_number(self, kvk_number):
+    def _kvk_normalize_number(self, kvk_number):
         """Strip spaces, dots and dashes; raise a UserError unless 8 digits."""
         number = normalize_number(str(kvk_number or "").strip()) or ""
         if not re.fullmatch(r"\d{8}", number):
@@ -280,7 +298,7 @@ class AccountancyKvkClient(models.AbstractModel):
         return number
 
     @api.model
-    def search(
+    def _kvk_search(
         self,
         name=None,
         kvk_number=None,
@@ -304,7 +322,7 @@ class AccountancyKvkClient(models.AbstractModel):
         city = (city or "").strip()
         postcode = re.sub(r"\s+", "", postcode or "").upper()
         house_number = str(house_number or "").strip()
-        kvk_number = self.normalize_kvk_number(kvk_number) if kvk_number else ""
+        kvk_number = self._kvk_normalize_number(kvk_number) if kvk_number else ""
         if not (name or kvk_number or postcode or city):
             raise UserError(
                 self.env._(
@@ -362,16 +380,16 @@ class AccountancyKvkClient(models.AbstractModel):
         }
 
     @api.model
-    def get_profile(self, kvk_number):
+    def _kvk_profile(self, kvk_number):
         """Return the raw Basisprofiel v1 JSON of ``kvk_number`` (a dict)."""
-        number = self.normalize_kvk_number(kvk_number)
+        number = self._kvk_normalize_number(kvk_number)
         body = self._kvk_get(f"/api/v1/basisprofielen/{number}")
         if not body.get("kvkNummer"):
             raise self._unexpected_answer()
         return body
 
     @api.model
-    def get_branch_profile(self, branch_number):
+    def _kvk_branch_profile(self, branch_number):
         """Return the raw Vestigingsprofiel v1 JSON of a branch (12 digits)."""
         number = normalize_number(str(branch_number or "").strip()) or ""
         if not re.fullmatch(r"\d{12}", number):
@@ -388,8 +406,8 @@ class AccountancyKvkClient(models.AbstractModel):
         return body
 
     @api.model
-    def partner_values(self, profile, branch_number=False, create_sector=False):
-        """Map a Basisprofiel (as returned by get_profile) onto res.partner values.
+    def _kvk_partner_values(self, profile, branch_number=False, create_sector=False):
+        """Map a Basisprofiel (as returned by _kvk_profile) onto res.partner values.
 
         Returns is_company, name, street ("straatnaam huisnummer huisletter" of the
         bezoekadres), zip, city, country_id (NL), company_registry,
@@ -399,8 +417,9 @@ class AccountancyKvkClient(models.AbstractModel):
 
         - ``sector_id`` when an accountancy.sector (archived ones included) has
           the main SBI activity's code;
-        - else, with ``create_sector=True``, a new sector (code, name =
-          sbiOmschrijving) is created and its id returned in ``sector_id``;
+        - else, with ``create_sector=True`` and a user who may create sectors,
+          a new sector (code, name = sbiOmschrijving) is created as that user
+          and its id returned in ``sector_id``;
         - else NO ``sector_id`` but the keys ``sector_code`` and ``sector_name``,
           so the caller can show the sector and create it later. These two keys
           are not res.partner fields: pop them before ``res.partner.create()``.
@@ -418,7 +437,7 @@ class AccountancyKvkClient(models.AbstractModel):
         branch = main_branch
         branch_number = normalize_number(branch_number) if branch_number else False
         if branch_number and branch_number != main_branch.get("vestigingsnummer"):
-            branch = self.get_branch_profile(branch_number)
+            branch = self._kvk_branch_profile(branch_number)
             if str(branch.get("kvkNummer")) != str(profile["kvkNummer"]):
                 raise UserError(
                     self.env._(
@@ -499,19 +518,22 @@ class AccountancyKvkClient(models.AbstractModel):
             return {}
         code = str(main["sbiCode"]).replace(".", "").strip()
         name = main.get("sbiOmschrijving") or code
-        sector = (
-            self.env["accountancy.sector"]
-            .with_context(active_test=False)
-            .search([("code", "=", code)], limit=1)
-        )
-        if not sector and create_sector:
-            # The sector comes from the register, not from the user: a plain
-            # accountancy user may add it although sectors are managers' data.
-            sector = (
-                self.env["accountancy.sector"]
-                .sudo()
-                .create({"code": code, "name": name})
-            )
+        sector = self._kvk_sector(code, name, create=create_sector)
         if sector:
             return {"sector_id": sector.id}
         return {"sector_code": code, "sector_name": name}
+
+    @api.model
+    def _kvk_sector(self, code, name, create=False):
+        """The sector (archived ones included) with SBI code ``code``; else,
+        with ``create``, a new one made as the current user (no sudo: sectors
+        are managers' data). Empty when there is none and the user may not
+        create sectors: the relation is then saved without sector and a
+        manager adds it."""
+        Sector = self.env["accountancy.sector"]
+        sector = Sector.with_context(active_test=False).search(
+            [("code", "=", code)], limit=1
+        )
+        if not sector and create and Sector.has_access("create"):
+            sector = Sector.create({"code": code, "name": name or code})
+        return sector

@@ -39,15 +39,28 @@ class AccountancySyncEndpoint(models.Model):
         help="Address that receives the changes as HTTP POST requests with a JSON "
         "body, e.g. https://erp.example.nl/hooks/relations.",
     )
+    # The shared secret is never read back through the ORM (groups "." is
+    # nobody; the signing reads it with sudo): the form shows whether one is
+    # set, new_secret replaces it, and action_generate_secret shows a new
+    # random one once to the manager who asked for it.
     secret = fields.Char(
         required=True,
         copy=False,
-        groups="accountancy_crm.group_manager",
+        groups=".",
         default=lambda self: secrets.token_hex(32),
         help="Shared secret: every request carries the header "
         "X-Accountancy-Signature: sha256=<HMAC-SHA256 of the body with this "
         "secret, in hex>, so that the receiver can check that it comes from us. "
         "At least 16 characters.",
+    )
+    secret_set = fields.Boolean(
+        string="Secret set", compute="_compute_secret_set", compute_sudo=True
+    )
+    new_secret = fields.Char(
+        compute="_compute_new_secret",
+        inverse="_inverse_new_secret",
+        help="Enter the secret agreed with the receiving system to replace the "
+        "stored one (at least 16 characters); it is not shown again.",
     )
     company_id = fields.Many2one(
         "res.company",
@@ -92,6 +105,21 @@ class AccountancySyncEndpoint(models.Model):
             endpoint.queued_count = counts.get((endpoint.id, "queued"), 0)
             endpoint.failed_count = counts.get((endpoint.id, "failed"), 0)
             endpoint.done_count = counts.get((endpoint.id, "done"), 0)
+
+    @api.depends("secret")
+    def _compute_secret_set(self):
+        for endpoint in self:
+            endpoint.secret_set = bool(endpoint.secret)
+
+    def _compute_new_secret(self):
+        self.new_secret = False
+
+    def _inverse_new_secret(self):
+        # Endpoints are managers' records (access rights); the secret field
+        # itself is nobody's, so it is written with sudo once they may write.
+        self.check_access("write")
+        for endpoint in self.filtered("new_secret"):
+            endpoint.sudo().secret = endpoint.new_secret.strip()
 
     @api.constrains("url")
     def _check_url(self):
@@ -151,7 +179,27 @@ class AccountancySyncEndpoint(models.Model):
         return action
 
     def action_generate_secret(self):
-        self.write({"secret": secrets.token_hex(32)})
+        """Give the endpoint a new random secret and show it once, to the
+        manager who asked for it, to give to the receiving system."""
+        self.ensure_one()
+        self.check_access("write")
+        secret = secrets.token_hex(32)
+        self.sudo().secret = secret
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("New secret of %(name)s", name=self.name),
+                "message": self.env._(
+                    "Give this secret to the receiving system now: it is not "
+                    "shown again. %(secret)s",
+                    secret=secret,
+                ),
+                "sticky": True,
+                "type": "warning",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     @api.model
     @tools.ormcache()

@@ -2,6 +2,7 @@ from odoo import fields, models
 
 
 class ProjectTask(models.Model):
+    _name = "project.task"
     _inherit = ["project.task", "accountancy.year.mixin"]
     _accountancy_year_fields = ("accountancy_plan_year",)
 

@@ -1,10 +1,15 @@
 from odoo import Command, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from . import accountancy_sync_message as sync_message
 from .accountancy_client_acceptance import BLOCK_MODES, DEFAULT_BLOCK_MODES
 from .accountancy_employee_budget import DEFAULT_FULL_TIME_HOURS, FULL_TIME_HOURS_PARAM
-from .accountancy_kvk_client import DEFAULT_TIMEOUT, MAX_TIMEOUT, MIN_TIMEOUT
+from .accountancy_kvk_client import (
+    DEFAULT_TIMEOUT,
+    KVK_API_KEY_PARAM,
+    MAX_TIMEOUT,
+    MIN_TIMEOUT,
+)
 from .accountancy_service_plan import (
     DEFAULT_PLANNING_YEARS_AHEAD,
     DEFAULT_PLANNING_YEARS_BACK,
@@ -20,10 +25,19 @@ from .project_project import DEFAULT_PROJECT_MODE, PROJECT_MODE_PARAM, PROJECT_M
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    kvk_api_key = fields.Char(
-        string="KvK API key",
-        config_parameter="accountancy_crm.kvk_api_key",
-        help="Key of the KvK APIs (Zoeken, Basisprofiel), sent in the apikey header.",
+    # The key itself is never a field here: Odoo's default_get reads
+    # config_parameter fields as superuser, for any caller. The settings show
+    # whether a key is set, and an administrator enters a new one.
+    kvk_api_key_set = fields.Boolean(
+        string="KvK API key set",
+        compute="_compute_kvk_api_key_set",
+        help="Whether a KvK API key is stored; the key itself is never shown.",
+    )
+    kvk_api_key_new = fields.Char(
+        string="New KvK API key",
+        groups="base.group_system",
+        help="Key of the KvK APIs (Zoeken, Basisprofiel), sent in the apikey "
+        "header. Enter a key to replace the stored one; it is not shown again.",
     )
     kvk_environment = fields.Selection(
         [
@@ -181,6 +195,14 @@ class ResConfigSettings(models.TransientModel):
         "high-risk third countries, plus any the firm adds.",
     )
 
+    def _compute_kvk_api_key_set(self):
+        # sudo: only whether the parameter is filled in leaves this method.
+        is_set = bool(
+            self.env["ir.config_parameter"].sudo().get_param(KVK_API_KEY_PARAM)
+        )
+        for settings in self:
+            settings.kvk_api_key_set = is_set
+
     @api.model
     def get_values(self):
         res = super().get_values()
@@ -192,12 +214,29 @@ class ResConfigSettings(models.TransientModel):
 
     def set_values(self):
         res = super().set_values()
+        self._accountancy_store_kvk_api_key()
         Country = self.env["res.country"]
         wanted = self.acceptance_high_risk_country_ids
         current = Country.search([("accountancy_high_risk", "=", True)])
         (current - wanted).write({"accountancy_high_risk": False})
         (wanted - current).write({"accountancy_high_risk": True})
         return res
+
+    def _accountancy_store_kvk_api_key(self):
+        """Store a newly entered KvK API key (administrators only), then forget
+        it on the settings record, which lives on in the database a while."""
+        for settings in self:
+            key = (settings.sudo().kvk_api_key_new or "").strip()
+            if not key:
+                continue
+            if not self.env.user._is_system():
+                raise AccessError(
+                    self.env._(
+                        "Only administrators (Settings) may replace the KvK API key."
+                    )
+                )
+            self.env["ir.config_parameter"].sudo().set_param(KVK_API_KEY_PARAM, key)
+            settings.sudo().kvk_api_key_new = False
 
     @api.constrains(
         "acceptance_review_months_high",

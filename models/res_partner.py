@@ -106,6 +106,7 @@ class ImportBatchError(Exception):
 
 
 class ResPartner(models.Model):
+    _name = "res.partner"
     _inherit = ["res.partner", "accountancy.year.mixin"]
     _accountancy_year_fields = ("birth_year",)
     # Odoo's keys plus the old practice system's: an import resolves a relation

@@ -18,20 +18,22 @@ ICAL_DAYS_AHEAD = 366
 class ResUsers(models.Model):
     _inherit = "res.users"
 
-    # The secret of the personal iCalendar feed. Readable by administrators
-    # (field group) and by the user on their own record (SELF_READABLE_FIELDS);
-    # written only through the buttons below.
+    # The secret of the personal iCalendar feed. Nobody reads it through the
+    # ORM (groups "." is nobody, administrators included): the feed route and
+    # the URL below read it with sudo. Written only through the buttons below.
     accountancy_ical_token = fields.Char(
         string="Calendar feed token",
         copy=False,
         readonly=True,
         index="btree_not_null",
-        groups="base.group_system",
+        groups=".",
     )
+    # The address holds the token: computed for the user's own record only,
+    # so that an administrator's user form shows no one else's.
     accountancy_ical_url = fields.Char(
         string="Calendar feed URL",
         compute="_compute_accountancy_ical_url",
-        groups="base.group_system",
+        compute_sudo=True,
         help="Subscribe to this address in Outlook, Google Calendar or on your "
         "phone to see your Odoo meetings there (read-only). Anyone who has the "
         "address can read your meetings: keep it secret, renew it when it has "
@@ -47,15 +49,16 @@ class ResUsers(models.Model):
     @property
     def SELF_READABLE_FIELDS(self):
         return super().SELF_READABLE_FIELDS + [
-            "accountancy_ical_token",
             "accountancy_ical_url",
             "accountancy_ical_active",
         ]
 
     @api.depends("accountancy_ical_token")
+    @api.depends_context("uid")
     def _compute_accountancy_ical_url(self):
+        uid = self.env.uid
         for user in self:
-            token = user.accountancy_ical_token
+            token = user.accountancy_ical_token if user.id == uid else False
             user.accountancy_ical_url = (
                 user.get_base_url() + ICAL_FEED_PATH % token if token else False
             )
@@ -69,7 +72,7 @@ class ResUsers(models.Model):
         """Only the user themselves and administrators manage a feed."""
         if self.env.su or self.env.user._is_system():
             return
-        if self != self.env.user:
+        if self != self.env.user or self.env.user.share:
             raise AccessError(
                 self.env._(
                     "You can only create or revoke your own calendar feed. Ask an "

@@ -1,4 +1,3 @@
-import json
 import re
 
 from odoo import Command, api, fields, models
@@ -97,9 +96,6 @@ class AccountancyIntakeWizard(models.TransientModel):
     )
 
     # Step 2: the relation as it will be created
-    kvk_profile = fields.Text(
-        help="The KvK's Basisprofiel of the picked company, as JSON."
-    )
     name = fields.Char()
     street = fields.Char()
     zip = fields.Char()
@@ -298,8 +294,10 @@ class AccountancyIntakeWizard(models.TransientModel):
     def action_search(self):
         """Search the KvK register and list the companies found."""
         self.ensure_one()
+        client = self.env["accountancy.kvk.client"]
+        client._kvk_check_access()
         criteria = self._search_criteria()
-        answer = self.env["accountancy.kvk.client"].search(**criteria)
+        answer = client._kvk_search(**criteria)
         results = answer.get("results") or []
         if not results:
             raise UserError(
@@ -358,8 +356,9 @@ class AccountancyIntakeWizard(models.TransientModel):
         """Fill the relation with the KvK's profile of ``result``."""
         self.ensure_one()
         client = self.env["accountancy.kvk.client"]
-        profile = client.get_profile(result.kvk_number)
-        values = client.partner_values(
+        client._kvk_check_access()
+        profile = client._kvk_profile(result.kvk_number)
+        values = client._kvk_partner_values(
             profile, branch_number=result.branch_number or False, create_sector=False
         )
         vals = {fname: values.get(fname, False) for fname in KVK_FIELDS}
@@ -367,11 +366,7 @@ class AccountancyIntakeWizard(models.TransientModel):
         vals["country_id"] = vals["country_id"] or self.env.ref("base.nl").id
         if vals["sector_id"]:
             vals["sector_code"] = vals["sector_name"] = False
-        vals.update(
-            state="relation",
-            kvk_profile=json.dumps(profile),
-            confirm_not_duplicate=False,
-        )
+        vals.update(state="relation", confirm_not_duplicate=False)
         if not self.opportunity_name and vals.get("name"):
             vals["opportunity_name"] = vals["name"]
         self.write(vals)
@@ -380,9 +375,7 @@ class AccountancyIntakeWizard(models.TransientModel):
     def action_manual(self):
         """Skip the KvK: enter the relation by hand."""
         self.ensure_one()
-        self.write(
-            {"state": "relation", "kvk_profile": False, "name": self.search_name}
-        )
+        self.write({"state": "relation", "name": self.search_name})
         return self._reopen()
 
     def action_back(self):
@@ -486,14 +479,15 @@ class AccountancyIntakeWizard(models.TransientModel):
             vals["website"] = self.website
         if profile.ask_debtor_number:
             vals["debtor_number"] = self.debtor_number
-        if not self.sector_id and self.sector_code and self.kvk_profile:
-            # A sector the KvK knows but we do not yet: the client creates it.
-            values = self.env["accountancy.kvk.client"].partner_values(
-                json.loads(self.kvk_profile),
-                branch_number=self.kvk_branch_number or False,
-                create_sector=True,
+        if not self.sector_id and self.sector_code:
+            # A sector the KvK knows but we do not yet: created only by a user
+            # who may create sectors (as that user, with the values they see);
+            # for the others the relation is saved without sector.
+            vals["sector_id"] = (
+                self.env["accountancy.kvk.client"]
+                ._kvk_sector(self.sector_code, self.sector_name, create=True)
+                .id
             )
-            vals["sector_id"] = values.get("sector_id") or False
         if profile.require_approval:
             vals["accountancy_state"] = "to_approve"
         return {key: value for key, value in vals.items() if value or key == "name"}
