@@ -4,7 +4,7 @@ It speaks the JSON of Zoeken v2, Basisprofiel v1 and Vestigingsprofiel v1::
 
     with KvkTestServer() as server:
         server.configure(env)            # API key "test-key", timeout 2 s
-        env["accountancy.kvk.client"].search(name="jansen")
+        env["accountancy.kvk.client"]._kvk_search(name="jansen")
 
 or start it in ``setUpClass`` with ``server = KvkTestServer().start()`` and
 ``cls.addClassCleanup(server.stop)``. It listens on 127.0.0.1 on a free port

@@ -118,6 +118,12 @@ class TestApiExample(HttpCase):
         self.assertIn("Lookup failed (400)", result.stderr)
         result = self._run("lookup", "--kvk", KVK_VALID)
         self.assertIn("Lookup failed (404)", result.stderr)
+        # The BSN goes in a POST body (a BSN in the URL would answer 400): the
+        # endpoint reads it, and refuses this user without Fiscal data.
+        result = self._run("lookup", "--bsn", "111222333")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("Lookup failed (403)", result.stderr)
+        self.assertIn("Fiscal data", result.stderr)
         result = self._run("search", "--kvk", KVK_VALID, key="0" * 40)
         self.assertEqual(result.returncode, 1)
         self.assertIn("Authentication failed", result.stderr)

@@ -212,13 +212,20 @@ class TestIcalFeed(HttpCase):
             own["accountancy_ical_url"].endswith(f"/accountancy/ical/{token}.ics")
         )
         self.assertTrue(own["accountancy_ical_active"])
-        other = self.user.with_user(self.colleague)
+        admin = self.env.ref("base.user_admin")
+        for reader in (self.colleague, admin):
+            other = self.user.with_user(reader)
+            with self.assertRaises(AccessError):
+                other.read(["accountancy_ical_token"])
+            # The address is computed for its own user only.
+            self.assertFalse(
+                other.read(["accountancy_ical_url"])[0]["accountancy_ical_url"]
+            )
+            # Whether a feed exists is not a secret.
+            self.assertTrue(other.accountancy_ical_active)
+        # Nobody reads the token itself, its user included (the URL holds it).
         with self.assertRaises(AccessError):
-            other.read(["accountancy_ical_token"])
-        with self.assertRaises(AccessError):
-            other.read(["accountancy_ical_url"])
-        # Whether a feed exists is not a secret.
-        self.assertTrue(other.accountancy_ical_active)
+            self.user.with_user(self.user).read(["accountancy_ical_token"])
 
     def test_only_owner_or_admin_manages_a_feed(self):
         token = self._renew()
@@ -243,12 +250,18 @@ class TestIcalFeed(HttpCase):
         token = self._renew()
         denied = "odoo.exceptions.AccessError"
         own = self._execute_kw(
-            self.user, "res.users", "read", [self.user.ids, ["accountancy_ical_token"]]
+            self.user, "res.users", "read", [self.user.ids, ["accountancy_ical_url"]]
         )
-        self.assertEqual(own[0]["accountancy_ical_token"], token)
+        self.assertTrue(own[0]["accountancy_ical_url"].endswith(f"/{token}.ics"))
+        other = self._execute_kw(
+            self.colleague,
+            "res.users",
+            "read",
+            [self.user.ids, ["accountancy_ical_url"]],
+        )
+        self.assertFalse(other[0]["accountancy_ical_url"])
         for method, args in (
             ("read", [self.user.ids, ["accountancy_ical_token"]]),
-            ("read", [self.user.ids, ["accountancy_ical_url"]]),
             ("search", [[("accountancy_ical_token", "=", token)]]),
             ("write", [self.user.ids, {"accountancy_ical_token": "x" * 43}]),
             ("action_accountancy_ical_revoke", [self.user.ids]),

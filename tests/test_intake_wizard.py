@@ -177,7 +177,7 @@ class TestIntakeWizard(KvkTimeoutMixin, AccountancyCrmCommon):
 
     def test_pick_new_sector_is_created_on_create(self):
         sectors = self.env["accountancy.sector"].with_context(active_test=False)
-        wizard = self._pick(self._wizard(), "68727720")
+        wizard = self._pick(self._wizard(user=self.user_manager), "68727720")
         self.assertFalse(wizard.sector_id)
         self.assertEqual(wizard.sector_code, "50201")
         self.assertFalse(sectors.search_count([("code", "=", "50201")]), "not yet")
@@ -187,7 +187,23 @@ class TestIntakeWizard(KvkTimeoutMixin, AccountancyCrmCommon):
             [("company_registry", "=", "68727720"), ("is_company", "=", True)]
         )
         self.assertEqual(partner.sector_id.code, "50201")
+        self.assertEqual(partner.sector_id.create_uid, self.user_manager)
         self.assertEqual(partner.legal_form, "nv")
+
+    def test_pick_new_sector_not_created_for_user(self):
+        """Sectors are managers' data: a user's intake saves the relation
+        without the sector the KvK names (no sector made as superuser)."""
+        sectors = self.env["accountancy.sector"].with_context(active_test=False)
+        wizard = self._pick(self._wizard(), "68727720")
+        self.assertEqual(wizard.sector_code, "50201")
+        wizard.write({"contact_name": "Piet Zee", "sector_name": "Crafted name"})
+        wizard.action_create()
+        partner = self.Partner.search(
+            [("company_registry", "=", "68727720"), ("is_company", "=", True)]
+        )
+        self.assertEqual(partner.legal_form, "nv")
+        self.assertFalse(partner.sector_id)
+        self.assertFalse(sectors.search_count([("code", "=", "50201")]))
 
     def test_pick_branch(self):
         wizard = self._pick(self._wizard(), "69599084", "000037178601")

@@ -48,7 +48,7 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
     # Search
     # ------------------------------------------------------------------
     def test_search_by_name(self):
-        result = self.client.search(name="KORENSCHOOF")
+        result = self.client._kvk_search(name="KORENSCHOOF")
         self.assertEqual(result["total"], 2)
         main, branch = result["results"]
         self.assertEqual(
@@ -77,7 +77,7 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
         self.assertEqual(apikey, "test-key")
 
     def test_search_by_kvk_number_normalised(self):
-        result = self.client.search(kvk_number=" 6875.0110 ")
+        result = self.client._kvk_search(kvk_number=" 6875.0110 ")
         self.assertEqual(self.server.requests[-1][1]["kvkNummer"], "68750110")
         self.assertEqual(result["total"], 2)
         legal_person = next(
@@ -87,7 +87,7 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
         self.assertEqual(legal_person["name"], "Jansen Software B.V.")
 
     def test_search_by_postcode_and_house_number(self):
-        result = self.client.search(postcode=" 3511 ed", house_number=45)
+        result = self.client._kvk_search(postcode=" 3511 ed", house_number=45)
         params = self.server.requests[-1][1]
         self.assertEqual(params["postcode"], "3511ED")
         self.assertEqual(params["huisnummer"], "45")
@@ -96,7 +96,7 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
         )
 
     def test_search_city_type_and_paging(self):
-        result = self.client.search(
+        result = self.client._kvk_search(
             city="utrecht", result_type="hoofdvestiging", page=1, per_page=1
         )
         params = self.server.requests[-1][1]
@@ -105,41 +105,44 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
         self.assertEqual(params["resultatenPerPagina"], "1")
         self.assertEqual(result["total"], 1)
         self.assertEqual(result["results"][0]["kvk_number"], "68750110")
-        result = self.client.search(city="Utrecht", page=2, per_page=2)
+        result = self.client._kvk_search(city="Utrecht", page=2, per_page=2)
         self.assertEqual(result["total"], 3)
         self.assertEqual(len(result["results"]), 1)
 
     def test_search_inactive(self):
-        result = self.client.search(name="nordic")
+        result = self.client._kvk_search(name="nordic")
         self.assertFalse(result["results"][0]["active"])
 
     def test_search_needs_criterion(self):
-        self.assertKvkError("Enter a name", self.client.search)
-        self.assertKvkError("Enter a name", self.client.search, name="  ")
+        self.assertKvkError("Enter a name", self.client._kvk_search)
+        self.assertKvkError("Enter a name", self.client._kvk_search, name="  ")
         self.assertKvkError(
-            "Unknown KvK result type", self.client.search, name="x", result_type="y"
+            "Unknown KvK result type",
+            self.client._kvk_search,
+            name="x",
+            result_type="y",
         )
         self.assertFalse(self.server.requests)
 
     def test_search_as_plain_user(self):
         client = self.client.with_user(self.user_acc)
-        result = client.search(name="jansen")
+        result = client._kvk_search(name="jansen")
         self.assertEqual(result["total"], 2)
-        profile = client.get_profile("68750110")
-        values = client.partner_values(profile)
+        profile = client._kvk_profile("68750110")
+        values = client._kvk_partner_values(profile)
         self.assertEqual(values["sector_id"], self.sector_it.id)
 
     # ------------------------------------------------------------------
     # Profile mapping
     # ------------------------------------------------------------------
     def test_profile(self):
-        profile = self.client.get_profile("6875 0110")
+        profile = self.client._kvk_profile("6875 0110")
         self.assertEqual(self.server.requests[-1][0], "/api/v1/basisprofielen/68750110")
         self.assertEqual(profile["naam"], "Jansen Software B.V.")
         self.assertEqual(profile["_embedded"]["eigenaar"]["rsin"], "857654329")
 
     def test_partner_values_bv(self):
-        values = self.client.partner_values(self.client.get_profile("68750110"))
+        values = self.client._kvk_partner_values(self.client._kvk_profile("68750110"))
         self.assertEqual(
             values,
             {
@@ -174,7 +177,9 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
         }
         for number, (legal_form, rsin) in expected.items():
             with self.subTest(number=number):
-                values = self.client.partner_values(self.client.get_profile(number))
+                values = self.client._kvk_partner_values(
+                    self.client._kvk_profile(number)
+                )
                 self.assertEqual(values["legal_form"], legal_form)
                 self.assertEqual(values.get("rsin", False), rsin)
                 self.assertEqual(values["company_registry"], number)
@@ -207,7 +212,7 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
                 self.assertEqual(map_legal_form(text), key)
 
     def test_partner_values_unknown_legal_form(self):
-        values = self.client.partner_values(self.client.get_profile("90004760"))
+        values = self.client._kvk_partner_values(self.client._kvk_profile("90004760"))
         self.assertEqual(values["legal_form"], "other")
         self.assertEqual(
             values["kvk_legal_form_text"],
@@ -221,7 +226,7 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
         self.assertTrue(partner.kvk_legal_form_text.startswith("Buitenlandse"))
 
     def test_partner_values_main_branch_address(self):
-        values = self.client.partner_values(self.client.get_profile("69599084"))
+        values = self.client._kvk_partner_values(self.client._kvk_profile("69599084"))
         self.assertEqual(values["street"], "Dorpsstraat 12 A")
         self.assertEqual(values["zip"], "3732AB")
         self.assertEqual(values["city"], "De Bilt")
@@ -231,8 +236,8 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
         self.assertEqual(len(self.server.requests), 1)
 
     def test_partner_values_branch_address(self):
-        profile = self.client.get_profile("69599084")
-        values = self.client.partner_values(profile, branch_number="000037178601")
+        profile = self.client._kvk_profile("69599084")
+        values = self.client._kvk_partner_values(profile, branch_number="000037178601")
         self.assertEqual(values["street"], "Markt 3")
         self.assertEqual(values["zip"], "3511KA")
         self.assertEqual(values["city"], "Utrecht")
@@ -243,63 +248,73 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
         )
         # The main branch given explicitly needs no extra request.
         self.server.requests.clear()
-        values = self.client.partner_values(profile, branch_number="000037178598")
+        values = self.client._kvk_partner_values(profile, branch_number="000037178598")
         self.assertEqual(values["street"], "Dorpsstraat 12 A")
         self.assertFalse(self.server.requests)
 
     def test_partner_values_branch_errors(self):
-        profile = self.client.get_profile("69599084")
+        profile = self.client._kvk_profile("69599084")
         self.assertKvkError(
             "does not belong to KvK number",
-            self.client.partner_values,
+            self.client._kvk_partner_values,
             profile,
             branch_number="000038509504",
             create_sector=True,
         )
         self.assertKvkError(
             "no data for this number",
-            self.client.partner_values,
+            self.client._kvk_partner_values,
             profile,
             branch_number="000099999999",
             create_sector=True,
         )
         self.assertKvkError(
-            "12 digits", self.client.partner_values, profile, branch_number="123"
+            "12 digits", self.client._kvk_partner_values, profile, branch_number="123"
         )
 
     def test_partner_values_existing_archived_sector(self):
         sector = self.Sector.create(
             {"code": "50201", "name": "Old shipping", "active": False}
         )
-        values = self.client.partner_values(self.client.get_profile("68727720"))
+        values = self.client._kvk_partner_values(self.client._kvk_profile("68727720"))
         self.assertEqual(values["sector_id"], sector.id)
 
     def test_partner_values_new_sector(self):
-        profile = self.client.get_profile("69599068")
+        profile = self.client._kvk_profile("69599068")
         sectors = self.Sector.search_count([])
-        values = self.client.partner_values(profile)
+        values = self.client._kvk_partner_values(profile)
         self.assertNotIn("sector_id", values)
         self.assertEqual(values["sector_code"], "94991")
         self.assertEqual(values["sector_name"], "Ideële organisaties")
         self.assertEqual(self.Sector.search_count([]), sectors)
 
-        values = self.client.with_user(self.user_acc).partner_values(
+        # An accountancy user may not create sectors: none is made for them
+        # (no sudo), the values keep the code and name for a manager.
+        values = self.client.with_user(self.user_acc)._kvk_partner_values(
+            profile, create_sector=True
+        )
+        self.assertNotIn("sector_id", values)
+        self.assertEqual(values["sector_code"], "94991")
+        self.assertEqual(self.Sector.search_count([]), sectors)
+
+        values = self.client.with_user(self.user_manager)._kvk_partner_values(
             profile, create_sector=True
         )
         self.assertEqual(self.Sector.search_count([]), sectors + 1)
         sector = self.Sector.browse(values["sector_id"])
+        self.assertEqual(sector.create_uid, self.user_manager)
         self.assertEqual((sector.code, sector.name), ("94991", "Ideële organisaties"))
         self.assertNotIn("sector_code", values)
         # A second lookup finds it.
-        values = self.client.partner_values(profile, create_sector=True)
+        values = self.client._kvk_partner_values(profile, create_sector=True)
         self.assertEqual(values["sector_id"], sector.id)
         self.assertEqual(self.Sector.search_count([]), sectors + 1)
 
     def test_partner_values_name_fallback(self):
-        profile = self.client.get_profile("68750110")
+        profile = self.client._kvk_profile("68750110")
         profile = dict(profile, naam=None, statutaireNaam="Jansen Statutair B.V.")
         self.assertEqual(
-            self.client.partner_values(profile)["name"], "Jansen Statutair B.V."
+            self.client._kvk_partner_values(profile)["name"], "Jansen Statutair B.V."
         )
 
     # ------------------------------------------------------------------
@@ -309,12 +324,12 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
         self._set_param("api_key", False)
         self.assertKvkError(
             "Enter the KvK API key in Settings > Accountancy",
-            self.client.search,
+            self.client._kvk_search,
             name="jansen",
         )
         self.assertKvkError(
             "Enter the KvK API key in Settings > Accountancy",
-            self.client.get_profile,
+            self.client._kvk_profile,
             "68750110",
         )
         self.assertFalse(self.server.requests)
@@ -322,48 +337,51 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
     def test_error_invalid_api_key(self):
         self._set_param("api_key", "wrong-key")
         error = self.assertKvkError(
-            "refused the API key", self.client.search, name="jansen"
+            "refused the API key", self.client._kvk_search, name="jansen"
         )
         self.assertIn("401", str(error))
         self.assertEqual(self.server.requests[-1][2], "wrong-key")
 
     def test_error_invalid_number(self):
-        self.assertKvkError("not valid", self.client.search, kvk_number="00000000")
-        self.assertKvkError("not valid", self.client.get_profile, "00000000")
+        self.assertKvkError("not valid", self.client._kvk_search, kvk_number="00000000")
+        self.assertKvkError("not valid", self.client._kvk_profile, "00000000")
         self.assertEqual(len(self.server.requests), 2)
         # Not 8 digits: refused before any request.
-        self.assertKvkError("8 digits", self.client.get_profile, "1234")
-        self.assertKvkError("8 digits", self.client.search, kvk_number="6875011A")
+        self.assertKvkError("8 digits", self.client._kvk_profile, "1234")
+        self.assertKvkError("8 digits", self.client._kvk_search, kvk_number="6875011A")
         self.assertEqual(len(self.server.requests), 2)
 
     def test_error_not_found(self):
         self.assertKvkError(
-            "no data for this number", self.client.get_profile, "12345678"
+            "no data for this number", self.client._kvk_profile, "12345678"
         )
 
     def test_error_no_results(self):
         self.assertKvkError(
-            "found no company", self.client.search, name="geen resultaat"
+            "found no company", self.client._kvk_search, name="geen resultaat"
         )
         self.assertKvkError(
-            "found no company", self.client.search, postcode="9999ZZ", house_number=1
+            "found no company",
+            self.client._kvk_search,
+            postcode="9999ZZ",
+            house_number=1,
         )
 
     def test_error_unavailable(self):
         self.assertKvkError(
-            "temporarily unavailable", self.client.get_profile, "50000000"
+            "temporarily unavailable", self.client._kvk_profile, "50000000"
         )
         error = self.assertKvkError(
-            "Try again later", self.client.search, kvk_number="50000000"
+            "Try again later", self.client._kvk_search, kvk_number="50000000"
         )
         self.assertIn("tijdelijk niet beschikbaar", str(error))
 
     def test_error_timeout(self):
         self.assertKvkError(
-            "did not answer within 2 seconds", self.client.search, name="traag"
+            "did not answer within 2 seconds", self.client._kvk_search, name="traag"
         )
         self.assertKvkError(
-            "did not answer within 2 seconds", self.client.get_profile, "77777777"
+            "did not answer within 2 seconds", self.client._kvk_profile, "77777777"
         )
 
     def test_error_connection_refused(self):
@@ -371,29 +389,32 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         self._set_param("base_url", f"http://127.0.0.1:{port}")
-        self.assertKvkError("Could not connect", self.client.search, name="jansen")
+        self.assertKvkError("Could not connect", self.client._kvk_search, name="jansen")
 
     def test_error_not_json(self):
-        self.assertKvkError("not the expected JSON", self.client.search, name="rommel")
+        self.assertKvkError(
+            "not the expected JSON", self.client._kvk_search, name="rommel"
+        )
 
     def test_error_unexpected_shape(self):
-        self.assertKvkError("unexpected format", self.client.search, name="vorm")
-        self.assertKvkError("unexpected format", self.client.get_profile, "88888888")
+        self.assertKvkError("unexpected format", self.client._kvk_search, name="vorm")
+        self.assertKvkError("unexpected format", self.client._kvk_profile, "88888888")
         self.assertKvkError(
-            "unexpected format", self.client.partner_values, {"naam": "X"}
+            "unexpected format", self.client._kvk_partner_values, {"naam": "X"}
         )
-        self.assertKvkError("unexpected format", self.client.partner_values, None)
+        self.assertKvkError("unexpected format", self.client._kvk_partner_values, None)
 
     def test_error_custom_without_url(self):
         self._set_param("base_url", False)
-        self.assertKvkError("custom base URL", self.client.search, name="jansen")
+        self.assertKvkError("custom base URL", self.client._kvk_search, name="jansen")
 
     # ------------------------------------------------------------------
     # Settings
     # ------------------------------------------------------------------
     def test_settings_write_parameters(self):
         settings = Form(self.env["res.config.settings"])
-        settings.kvk_api_key = " new-key "
+        self.assertTrue(settings.kvk_api_key_set)
+        settings.kvk_api_key_new = " new-key "
         settings.kvk_environment = "test"
         settings.kvk_timeout = 25
         settings.save().execute()
@@ -408,15 +429,23 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
         self.assertEqual(self.client._kvk_config()[1], "https://api.kvk.nl")
 
         settings = Form(self.env["res.config.settings"])
-        self.assertEqual(settings.kvk_api_key, "new-key")
+        # The key is stored, never shown again; saving without a new one keeps it.
+        self.assertTrue(settings.kvk_api_key_set)
+        self.assertFalse(settings.kvk_api_key_new)
+        self.assertFalse(
+            self.env["res.config.settings"].search([("kvk_api_key_new", "!=", False)])
+        )
         settings.kvk_environment = "custom"
         settings.kvk_base_url = self.server.base_url
         settings.save().execute()
         self.assertEqual(
             params.get_param("accountancy_crm.kvk_base_url"), self.server.base_url
         )
+        self.assertEqual(params.get_param("accountancy_crm.kvk_api_key"), "new-key")
+        self._set_param("api_key", False)
+        self.assertFalse(Form(self.env["res.config.settings"]).kvk_api_key_set)
         self._set_param("api_key", "test-key")
-        self.assertEqual(self.client.search(name="jansen")["total"], 2)
+        self.assertEqual(self.client._kvk_search(name="jansen")["total"], 2)
 
     def test_settings_timeout_validation(self):
         for timeout in (0, -5, 61):
@@ -445,5 +474,5 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
         with self.assertRaises(AccessError):
             self.env["res.config.settings"].with_user(self.user_manager).create({})
         # ...but may run a lookup.
-        result = self.client.with_user(self.user_acc).search(kvk_number="68750110")
+        result = self.client.with_user(self.user_acc)._kvk_search(kvk_number="68750110")
         self.assertEqual(result["total"], 2)

@@ -1,3 +1,5 @@
+import json
+
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -114,12 +116,19 @@ class TestLookupApi(HttpCase):
         cls.key_archived = api_key(cls.user_archived)
         cls.user_archived.active = False
 
-    def _lookup(self, key=None, **params):
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
-        response = self.url_open(
-            LOOKUP + ("?" + "&".join(f"{k}={v}" for k, v in params.items())),
-            headers=headers,
-        )
+    def _lookup(self, key=None, body=None, headers=None, **params):
+        """GET with ``params`` in the query string; POST when ``body`` (a
+        JSON value, sent as is) is given."""
+        headers = dict(headers or {})
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        url = LOOKUP + ("?" + "&".join(f"{k}={v}" for k, v in params.items()))
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = body if isinstance(body, str) else json.dumps(body)
+            response = self.url_open(url, data=data, headers=headers)
+        else:
+            response = self.url_open(url, headers=headers)
         self.assertEqual(
             response.headers["Content-Type"],
             "application/json; charset=utf-8",
@@ -164,13 +173,47 @@ class TestLookupApi(HttpCase):
         self.assertEqual(self._names(body), [self.client.name])
 
     def test_lookup_bsn_fiscal_user(self):
-        status, body = self._lookup(self.key_fiscal, bsn=BSN_VALID)
+        # In the JSON body of a POST, or in a header: never in the URL.
+        for kwargs in (
+            {"body": {"bsn": BSN_VALID}},
+            {"body": {}, "headers": {"X-Accountancy-BSN": BSN_VALID}},
+            {"headers": {"X-Accountancy-BSN": BSN_VALID}},
+        ):
+            with self.subTest(**kwargs):
+                status, body = self._lookup(self.key_fiscal, **kwargs)
+                self.assertEqual(status, 200, body)
+                self.assertEqual(self._names(body), [self.person.name])
+                self.assertEqual(body["relations"][0]["bsn"], BSN_VALID)
+        # The other numbers may be POSTed too.
+        status, body = self._lookup(self.key_acc, body={"debtor": "D-1001"})
         self.assertEqual(status, 200, body)
-        self.assertEqual(self._names(body), [self.person.name])
-        self.assertEqual(body["relations"][0]["bsn"], BSN_VALID)
+        self.assertEqual(self._names(body), [self.client.name])
+
+    def test_lookup_bsn_in_url_400(self):
+        """Issue 16, defect 12: a BSN in the query string is refused, for
+        every user and method, without looking anything up or repeating it."""
+        for key in (self.key_fiscal, self.key_acc, self.key_employee):
+            for kwargs in ({}, {"body": {}}, {"body": {"bsn": BSN_VALID}}):
+                with self.subTest(key=key[:4], **kwargs):
+                    status, body = self._lookup(key, bsn=BSN_VALID, **kwargs)
+                    self.assertEqual(status, 400, body)
+                    self.assertEqual(body["error"]["code"], "bsn_in_url")
+                    self.assertIn("POST", body["error"]["message"])
+                    self.assertNotIn(BSN_VALID, json.dumps(body))
+                    self.assertNotIn(self.person.name, json.dumps(body))
+        status, body = self._lookup(self.key_fiscal, bsn="")
+        self.assertEqual(status, 400, body)
+        self.assertEqual(body["error"]["code"], "bsn_in_url")
+
+    def test_lookup_bad_body_400(self):
+        for raw in ("not json", "[1, 2]", '{"bsn": 111222333}', "x" * 5000):
+            with self.subTest(raw=raw[:20]):
+                status, body = self._lookup(self.key_fiscal, body=raw)
+                self.assertEqual(status, 400, body)
+                self.assertIn("JSON object", body["error"]["message"])
 
     def test_lookup_bsn_without_fiscal_group_403(self):
-        status, body = self._lookup(self.key_acc, bsn=BSN_VALID)
+        status, body = self._lookup(self.key_acc, body={"bsn": BSN_VALID})
         self.assertEqual(status, 403, body)
         self.assertIn("Fiscal data", body["error"]["message"])
         self.assertNotIn(self.person.name, str(body))
@@ -224,7 +267,7 @@ class TestLookupApi(HttpCase):
             status, body = self._lookup(self.key_acc, **params)
             self.assertEqual(status, 400, (params, body))
             self.assertIn(message, body["error"]["message"], params)
-        status, body = self._lookup(self.key_fiscal, bsn=BSN_INVALID)
+        status, body = self._lookup(self.key_fiscal, body={"bsn": BSN_INVALID})
         self.assertEqual(status, 400, body)
         self.assertEqual(body["error"]["code"], "invalid_number")
         self.assertIn("eleven test", body["error"]["message"])

@@ -312,7 +312,10 @@ class TestSync(KvkTimeoutMixin, AccountancyCrmCommon):
         with self.assertRaises(AccessError):
             self.Endpoint.with_user(self.user_acc).search([])
         manager_endpoint = self.endpoint.with_user(self.user_manager)
-        self.assertEqual(manager_endpoint.secret, SECRET)
+        # The manager sees that a secret is set, never the secret itself.
+        with self.assertRaises(AccessError):
+            manager_endpoint.secret  # noqa: B018
+        self.assertTrue(manager_endpoint.secret_set)
         self.assertEqual(manager_endpoint.queued_count, 1)
         self.assertEqual(
             self.Message.with_user(self.user_manager).search([]).partner_id,
@@ -530,8 +533,9 @@ class TestSync(KvkTimeoutMixin, AccountancyCrmCommon):
         )
         self.assertGreaterEqual(len(endpoint.secret), 32)
         old = endpoint.secret
-        endpoint.action_generate_secret()
+        action = endpoint.action_generate_secret()
         self.assertNotEqual(endpoint.secret, old)
+        self.assertIn(endpoint.secret, action["params"]["message"])
 
     def test_settings_are_checked(self):
         for vals in (

@@ -1,0 +1,143 @@
+"""Issue 16, defect 13: a year of the wrong type or out of range, sent over
+RPC, gets a clear ValidationError naming the field and the allowed range (no
+"integer out of range" or int() traceback), and nothing is written."""
+
+import re
+
+from odoo import fields
+from odoo.exceptions import ValidationError
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.mail.tests.common import mail_new_test_user
+
+from ..models.accountancy_year_mixin import YEAR_MAX, YEAR_MIN
+from .common import execute_kw
+
+BAD_YEARS = ["abc", 2**40, -5, 0, True, 2025.5, "", [2025], YEAR_MIN - 1, YEAR_MAX + 1]
+INVALID = "odoo.exceptions.ValidationError"
+
+
+@tagged("post_install", "-at_install")
+class TestYearMixin(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.manager = mail_new_test_user(
+            cls.env, login="year_manager", groups="accountancy_crm.group_manager"
+        )
+        cls.this_year = fields.Date.today().year
+        cls.client = cls.env["res.partner"].create(
+            {"name": "Year Client B.V.", "is_company": True, "relation_kind": "client"}
+        )
+        cls.person = cls.env["res.partner"].create({"name": "Year Person"})
+        cls.strategy = cls.env["accountancy.strategy"].create(
+            {"partner_id": cls.client.id, "year": cls.this_year}
+        )
+
+    def _rpc(self, model, method, *args, **kwargs):
+        return execute_kw(
+            self, self.manager, self.manager.login, model, method, list(args), kwargs
+        )
+
+    def test_every_year_field_is_checked(self):
+        """Each model of the module with a writable year field inherits the
+        mixin and lists the field (found by introspection, not by hand)."""
+        checked = set()
+        for model in self.env.registry.values():
+            if model._abstract or not (model._auto or model._transient):
+                continue  # mixins; SQL views (reports) are never written
+            for fname, field in model._fields.items():
+                if not (
+                    field.type == "integer"
+                    and field._module == "accountancy_crm"
+                    and re.search(r"(^|_)year(_|$)", fname)
+                ):
+                    continue
+                checked.add(f"{model._name}.{fname}")
+                with self.subTest(model=model._name, field=fname):
+                    self.assertIn("accountancy.year.mixin", model._inherit)
+                    self.assertIn(fname, model._accountancy_year_fields)
+        self.assertIn("res.partner.birth_year", checked)
+        self.assertIn("accountancy.strategy.year", checked)
+
+    @mute_logger("odoo.http")
+    def test_bad_years_over_rpc(self):
+        Strategy = "accountancy.strategy"
+        count = self.env[Strategy].search_count([])
+        for year in BAD_YEARS:
+            with self.subTest(year=year):
+                self.assertEqual(
+                    self._rpc(
+                        Strategy, "create", {"partner_id": self.client.id, "year": year}
+                    ),
+                    INVALID,
+                )
+                self.assertEqual(
+                    self._rpc(Strategy, "write", self.strategy.ids, {"year": year}),
+                    INVALID,
+                )
+                self.assertEqual(
+                    self._rpc(
+                        "accountancy.annual.figure",
+                        "create",
+                        {"partner_id": self.client.id, "year": year},
+                    ),
+                    INVALID,
+                )
+                if year not in ("", 0):  # an empty birth year is allowed
+                    self.assertEqual(
+                        self._rpc(
+                            "res.partner",
+                            "write",
+                            self.person.ids,
+                            {"birth_year": year},
+                        ),
+                        INVALID,
+                    )
+        self.assertEqual(self.env[Strategy].search_count([]), count)
+        self.assertEqual(self.strategy.year, self.this_year)
+        self.assertFalse(self.person.birth_year)
+        self.assertFalse(
+            self.env["accountancy.annual.figure"].search(
+                [("partner_id", "=", self.client.id)]
+            )
+        )
+        # Context defaults are values too.
+        answer = self._rpc(
+            Strategy,
+            "create",
+            {"partner_id": self.client.id},
+            context={"default_year": 2**40},
+        )
+        self.assertEqual(answer, INVALID)
+        # A year as digits is a year.
+        self.assertTrue(
+            self._rpc("res.partner", "write", self.person.ids, {"birth_year": "1970"})
+        )
+        self.assertEqual(self.person.birth_year, 1970)
+
+    def test_bad_years_with_user(self):
+        Strategy = self.env["accountancy.strategy"].with_user(self.manager)
+        Figure = self.env["accountancy.annual.figure"].with_user(self.manager)
+        for year in BAD_YEARS:
+            with self.subTest(year=year):
+                with self.assertRaisesRegex(
+                    ValidationError,
+                    f"Year must be a year from {YEAR_MIN} to {YEAR_MAX}",
+                ):
+                    Strategy.create({"partner_id": self.client.id, "year": year})
+                with self.assertRaisesRegex(ValidationError, "Year must be a year"):
+                    self.strategy.with_user(self.manager).write({"year": year})
+                with self.assertRaisesRegex(
+                    ValidationError, "Financial year must be a year"
+                ):
+                    Figure.create({"partner_id": self.client.id, "year": year})
+                with self.assertRaisesRegex(ValidationError, "Year must be a year"):
+                    self.env["accountancy.task.generation.wizard"].with_user(
+                        self.manager
+                    ).create({"year": year})
+        self.assertEqual(self.strategy.year, self.this_year)
+        figure = Figure.create({"partner_id": self.client.id, "year": "2020"})
+        self.assertEqual(figure.year, 2020)
