@@ -649,7 +649,9 @@ class ResPartner(models.Model):
             )
         ]
 
+    @api.depends_context("uid")
     def _compute_accountancy_visible(self):
+        # Per user (record rules evaluate it in Python on the records checked).
         # sudo: the same user, without the res.partner rule (the domain is it).
         visible = set(
             self.sudo()
