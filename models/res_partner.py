@@ -651,14 +651,17 @@ class ResPartner(models.Model):
 
     @api.depends_context("uid")
     def _compute_accountancy_visible(self):
-        # Per user (record rules evaluate it in Python on the records checked).
+        # Per user (record rules evaluate it in Python on the records checked);
+        # no query for the users who see all or none.
+        domain = self._accountancy_visible_domain()
+        if domain in (expression.TRUE_DOMAIN, expression.FALSE_DOMAIN):
+            self.accountancy_visible = domain == expression.TRUE_DOMAIN
+            return
         # sudo: the same user, without the res.partner rule (the domain is it).
         visible = set(
             self.sudo()
             .with_context(active_test=False)
-            .search(
-                [("id", "in", self._origin.ids), ("accountancy_visible", "=", True)]
-            )
+            .search([("id", "in", self._origin.ids), *domain])
             .ids
         )
         for partner in self:
