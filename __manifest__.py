@@ -2,7 +2,7 @@
     "name": "Accountancy CRM",
     "summary": "Relation card, client groups, holdings and teams for Dutch "
     "accountancy firms",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Services/Accountancy",
     "website": "https://github.com/accountancy-crm/accountancy_crm",
     "author": "accountancy_crm developers",

@@ -94,13 +94,23 @@ class AccountancyAssignment(models.Model):
             )
 
     # A change of a client team moves the planned hours of its service plans.
+    # A team assignment shows the client (and its client group) to the
+    # employee's user: the record rules check the client after the change,
+    # when it is visible already, so check it before.
     @api.model_create_multi
     def create(self, vals_list):
+        self.env["res.partner"].browse(
+            {vals["partner_id"] for vals in vals_list if vals.get("partner_id")}
+        )._accountancy_check_visible()
         assignments = super().create(vals_list)
         assignments._sync_planned_hours()
         return assignments
 
     def write(self, vals):
+        partners = self.partner_id
+        if vals.get("partner_id"):
+            partners |= partners.browse(vals["partner_id"])
+        partners._accountancy_check_visible()
         before = self._planned_hour_keys()
         res = super().write(vals)
         if {"partner_id", "role_id", "employee_id", "year"}.intersection(vals):

@@ -64,6 +64,20 @@ class AccountancyClientGroup(models.Model):
             }
         ]
 
+    def _accountancy_check_join(self):
+        """A client group shows all its members to the team of any member: a
+        relation may join a group only if the user sees every member already
+        (or is a manager, or sees all clients)."""
+        if self.env.su or not self:
+            return
+        members = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("client_group_id", "in", self.ids)])
+        )
+        self.env["res.partner"].browse(members.ids)._accountancy_check_visible()
+
     def action_view_members(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -239,11 +239,14 @@ class ResPartner(models.Model):
         compute="_compute_strategy_current",
         store=True,
         index="btree_not_null",
+        # Internal judgement: not for portal users nor plain employees.
+        groups="accountancy_crm.group_user",
         help="Client type of the strategy of the current year.",
     )
     strategy_points = fields.Integer(
         compute="_compute_strategy_current",
         store=True,
+        groups="accountancy_crm.group_user",
         help="Points of the strategy of the current year.",
     )
     accountancy_state = fields.Selection(
@@ -300,6 +303,7 @@ class ResPartner(models.Model):
         compute="_compute_acceptance_state",
         search="_search_acceptance_state",
         compute_sudo=True,
+        groups="accountancy_crm.group_user",
         help="Status of the latest decided client acceptance (Wwft) in the current "
         "company: pending while one is prepared, overdue once its review date "
         "has come.",
@@ -359,6 +363,20 @@ class ResPartner(models.Model):
         compute="_compute_team_member_id",
         search="_search_team_member_id",
         help="Search the clients an employee serves in any role in the planning year.",
+    )
+    # Client visibility: the one definition of "the current user may see this
+    # client and its data", searched by the record rules of res.partner and of
+    # every model holding client data (security/accountancy_crm_security.xml).
+    accountancy_visible = fields.Boolean(
+        string="Visible to me",
+        compute="_compute_accountancy_visible",
+        search="_search_accountancy_visible",
+        help="The relation and its data are visible to the current user: all "
+        "relations for managers, compliance officers and (with the setting "
+        "Everyone sees all clients) every accountancy user; otherwise the "
+        "non-client relations, the clients of the user's teams of this and next "
+        "year, the other clients of their client groups and the clients the user "
+        "entered. None for users without an accountancy group.",
     )
     service_plan_ids = fields.One2many(
         "accountancy.service.plan", "partner_id", string="Service plans"
@@ -632,6 +650,91 @@ class ResPartner(models.Model):
                 [("year", "=", year), ("employee_id", operator, value)],
             )
         ]
+
+    @api.depends_context("uid")
+    def _compute_accountancy_visible(self):
+        # Per user (record rules evaluate it in Python on the records checked);
+        # no query for the users who see all or none.
+        domain = self._accountancy_visible_domain()
+        if domain in (expression.TRUE_DOMAIN, expression.FALSE_DOMAIN):
+            self.accountancy_visible = domain == expression.TRUE_DOMAIN
+            return
+        # sudo: the same user, without the res.partner rule (the domain is it).
+        visible = set(
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("id", "in", self._origin.ids), *domain])
+            .ids
+        )
+        for partner in self:
+            partner.accountancy_visible = partner._origin.id in visible
+
+    def _search_accountancy_visible(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(
+                self.env._(
+                    "Search Visible to me with = or != and True or False, not "
+                    "%(operator)s %(value)s.",
+                    operator=operator,
+                    value=value,
+                )
+            )
+        domain = self._accountancy_visible_domain()
+        if (operator == "=") != value:
+            domain = ["!", *expression.normalize_domain(domain)]
+        return domain
+
+    @api.model
+    def _accountancy_visible_domain(self):
+        """Domain on res.partner of the relations the current user may see.
+        Evaluated when a query runs (not cached with the rules), so a change
+        of team or of the current year shows at once."""
+        user = self.env.user
+        if (
+            user._is_superuser()
+            or user.has_group("accountancy_crm.group_see_all_clients")
+            or user.has_group("accountancy_crm.group_manager")
+            or user.has_group("accountancy_crm.group_compliance")
+        ):
+            return expression.TRUE_DOMAIN
+        if not user.has_group("accountancy_crm.group_user"):
+            return expression.FALSE_DOMAIN
+        mine = [("employee_id.user_id", "=", user.id), ("is_current_team", "=", True)]
+        client_kinds = ["client", "prospect", "former_client"]
+        return [
+            "|",
+            "|",
+            "|",
+            (
+                "commercial_partner_id",
+                "not any",
+                [("relation_kind", "in", client_kinds)],
+            ),
+            ("commercial_partner_id.create_uid", "=", user.id),
+            ("commercial_partner_id.assignment_ids", "any", mine),
+            (
+                "commercial_partner_id.client_group_id.member_ids.assignment_ids",
+                "any",
+                mine,
+            ),
+        ]
+
+    def _accountancy_check_visible(self):
+        """Refuse a change that would widen the user's own visibility (a team
+        assignment, a client group membership) unless the user already sees
+        these relations. Names nothing: the relations may be hidden."""
+        if self.env.su or not self:
+            return
+        partners = self.sudo().with_context(active_test=False).exists()
+        domain = [("id", "in", partners.ids), ("accountancy_visible", "=", True)]
+        if partners.search_count(domain) != len(partners):
+            raise AccessError(
+                self.env._(
+                    "You can only change the team or the client group of clients "
+                    "you can see already. Ask a manager, or a colleague of the "
+                    "client's team, to add you to the team."
+                )
+            )
 
     def _compute_service_plan_count(self):
         counts = dict(
@@ -1088,6 +1191,8 @@ class ResPartner(models.Model):
             self.check_field_access_rights("write", ["bsn"])
         for vals in vals_list:
             self._normalize_numbers(vals)
+        groups = {vals.get("client_group_id") for vals in vals_list} - {False, None}
+        self.env["accountancy.client.group"].browse(groups)._accountancy_check_join()
         partners = super().create(vals_list)
         self.env["accountancy.sync.message"]._sync_partner_created(partners)
         linked = partners.filtered("fiscal_partner_id")
@@ -1098,6 +1203,10 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._normalize_numbers(vals)
+        if vals.get("client_group_id"):
+            self.env["accountancy.client.group"].browse(
+                vals["client_group_id"]
+            )._accountancy_check_join()
         # Outgoing changes: queued in this transaction, delivered by a cron.
         sync = self.env["accountancy.sync.message"]
         sync_before = sync._sync_partner_before_write(self, vals)

@@ -428,7 +428,9 @@ class TestClientVisibilityQueries(AccessCommon):
                 for i in range(count)
             ]
         )
-        self.env["accountancy.assignment"].create(
+        # Planned by a manager: the user may not add themselves to the team of
+        # clients they cannot see.
+        self.env["accountancy.assignment"].with_user(self.user_manager).create(
             [
                 {
                     "partner_id": client.id,
