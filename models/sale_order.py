@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import formatLang
 
+from . import protected_fields
+
 APPROVAL_AMOUNT_PARAM = "accountancy_crm.quote_approval_amount"
 APPROVAL_NEW_CLIENT_PARAM = "accountancy_crm.quote_approval_new_client"
 APPROVAL_NO_SELF_PARAM = "accountancy_crm.quote_approval_no_self"
@@ -16,6 +18,16 @@ APPROVAL_STATES = [
     ("approved", "Approved"),
     ("rejected", "Rejected"),
 ]
+# Set by the approval actions only, as superuser after their checks (see
+# protected_fields): {field: value allowed on create}.
+APPROVAL_FIELDS = {
+    "accountancy_approval_state": ("draft",),
+    "accountancy_approver_id": (),
+    "accountancy_approval_requested_by_id": (),
+    "accountancy_approved_by_id": (),
+    "accountancy_approved_amount": (),
+    "accountancy_rejection_reason": (),
+}
 # Quotations of an opportunity that keep it open when another one is cancelled.
 OPEN_ORDER_STATES = ("draft", "sent", "sale")
 
@@ -103,7 +115,13 @@ class SaleOrder(models.Model):
                 reason and order.accountancy_approval_state != "approved"
             )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        protected_fields.check_create(self, vals_list, APPROVAL_FIELDS)
+        return super().create(vals_list)
+
     def write(self, vals):
+        protected_fields.check_write(self, vals, APPROVAL_FIELDS)
         # An approval is given for a client: another client needs another.
         moved = self.browse()
         if "partner_id" in vals:
@@ -115,7 +133,8 @@ class SaleOrder(models.Model):
             )
         res = super().write(vals)
         if moved:
-            moved.write(
+            # sudo: approval fields (see APPROVAL_FIELDS), reset by the rule.
+            moved.sudo().write(
                 {
                     "accountancy_approval_state": "draft",
                     "accountancy_approved_amount": 0,
@@ -167,6 +186,7 @@ class SaleOrder(models.Model):
 
     def action_accountancy_request_approval(self):
         """Ask a manager to approve the quotations: a to-do for the approver."""
+        self.check_access("write")
         for order in self:
             if order.state not in ("draft", "sent"):
                 raise UserError(
@@ -211,8 +231,10 @@ class SaleOrder(models.Model):
                     reason=order.accountancy_approval_reason,
                 ),
             )
+        # sudo: approval fields (see APPROVAL_FIELDS); who may change the
+        # quotations (checked above) may ask for their approval.
         for approver, orders in by_approver.items():
-            orders.write(
+            orders.sudo().write(
                 {
                     "accountancy_approval_state": "to_approve",
                     "accountancy_approver_id": approver.id,
