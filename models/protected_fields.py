@@ -73,10 +73,11 @@ def _raise_state_fields(model, fnames):
     env = model.env
     raise UserError(
         env._(
-            "%(fields)s of a %(model)s are set by the application only: by its "
-            "buttons (such as Submit, Approve or Reject), which check who may "
-            "take that step, or from other data. They cannot be set by hand, by "
-            "an import or through the API: use the buttons on the form.",
+            "These fields of a %(model)s are set by the application only: "
+            "%(fields)s. Its buttons (such as Submit, Approve or Reject) set "
+            "them after checking who may take that step, or they follow from "
+            "other data; they cannot be set by hand, by an import or through "
+            "the API. Use the buttons on the form.",
             fields=", ".join(
                 f'"{model._fields[fname]._description_string(env)}"'
                 for fname in sorted(fnames)

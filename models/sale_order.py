@@ -178,11 +178,65 @@ class SaleOrder(models.Model):
         return super().message_post(**kwargs)
 
     def _has_to_be_signed(self):
-        # Portal: no "Accept & Sign" for a quotation still waiting for approval.
-        return super()._has_to_be_signed() and not self.accountancy_approval_required
+        # Portal: no "Accept & Sign" for a quotation that could not be confirmed
+        # (waiting for approval, or the client's Wwft acceptance blocks it).
+        return super()._has_to_be_signed() and not self._accountancy_confirm_refusal()
 
     def _has_to_be_paid(self):
-        return super()._has_to_be_paid() and not self.accountancy_approval_required
+        # Paying online confirms the quotation too.
+        return super()._has_to_be_paid() and not self._accountancy_confirm_refusal()
+
+    def _accountancy_confirm_refusal(self):
+        """Why the module's rules refuse to confirm this quotation (approval,
+        Wwft acceptance), as the staff's message; "" when they do not."""
+        self.ensure_one()
+        if self.accountancy_approval_required:
+            return self.env._(
+                "it needs approval by a manager (%(reason)s).",
+                reason=self.accountancy_approval_reason,
+            )
+        try:
+            self.partner_id.with_company(self.company_id)._check_accountancy_acceptance(
+                "quote_confirm"
+            )
+        except UserError as error:
+            return str(error)
+        return ""
+
+    def _accountancy_portal_refusal(self, reason):
+        """The customer could not accept this quotation in the portal because
+        of ``reason`` (the staff's message): a to-do for its salesperson (or a
+        compliance officer), and the plain message for the customer, which
+        names nobody."""
+        self.ensure_one()
+        summary = self.env._("Customer could not accept the quotation online")
+        user = (
+            self.user_id
+            or self.team_id.user_id
+            or self.env["accountancy.client.acceptance"]._compliance_officers()[:1]
+            or self.env.ref("base.user_admin")
+        )
+        already = self.activity_ids.filtered(
+            lambda activity: activity.summary == summary and activity.user_id == user
+        )
+        if not already:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=summary,
+                note=self.env._(
+                    "%(customer)s tried to accept %(order)s in the portal, which "
+                    "was refused: %(reason)s Resolve this and contact the "
+                    "customer.",
+                    customer=self.partner_id.display_name,
+                    order=self.name,
+                    reason=reason,
+                ),
+                user_id=user.id,
+            )
+        return self.env._(
+            "This quotation cannot be accepted online yet. We have informed our "
+            "team, who will contact you shortly."
+        )
 
     def action_accountancy_request_approval(self):
         """Ask a manager to approve the quotations: a to-do for the approver."""
