@@ -41,14 +41,16 @@ def check_create(model, vals_list, state_fields=None):
         return
     values = create_values(model, vals_list)
     # The module's fields only: Odoo's own flows create records of its models
-    # with Odoo's fields, and Odoo answers for those.
+    # with Odoo's fields, and Odoo answers for those. An empty value is what
+    # the record would get anyway (e.g. an empty BSN column of an import).
     model.check_field_access_rights(
         "create",
         [
             fname
-            for fname in values
+            for fname, field_values in values.items()
             if fname in model._fields
             and MODULE in (model._original_module, model._fields[fname]._module)
+            and any(field_values)
         ],
     )
     refused = [
