@@ -1,6 +1,13 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from . import protected_fields
+
+# Follow the acceptance (see protected_fields): the retention date decides
+# when the document may be deleted, the client and company who may see it.
+# On create they are computed from the acceptance whatever is given.
+RELATED_FIELDS = ("partner_id", "company_id", "retention_until")
+
 
 class AccountancyAcceptanceDocument(models.Model):
     """A document of the client acceptance file (copy of an ID document, KvK or
@@ -45,6 +52,10 @@ class AccountancyAcceptanceDocument(models.Model):
         help="5 years after the end of the relationship with the client; empty "
         "while the relationship lasts.",
     )
+
+    def write(self, vals):
+        protected_fields.check_write(self, vals, RELATED_FIELDS)
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_after_retention(self):

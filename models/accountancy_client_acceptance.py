@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
 
+from . import protected_fields
+
 # Who may read and change the identification, UBO, PEP, sanctions and risk data
 # of an acceptance, and decide on it. Other accountancy users see the status.
 COMPLIANCE_GROUP = "accountancy_crm.group_compliance"
@@ -73,14 +75,19 @@ LOCKED_FIELDS = {
     "decision",
     "decision_reason",
 }
-# Set by the workflow actions (after their checks) and the review job only.
+# Set by the workflow actions (after their checks), the review job and the
+# computes only, as superuser (see protected_fields): {field: allowed on create}.
+# A draft is what a new acceptance is anyway.
 WORKFLOW_FIELDS = {
-    "state",
-    "prepared_by_id",
-    "prepared_on",
-    "approved_by_id",
-    "approved_on",
-    "is_review_overdue",
+    "state": ("draft",),
+    "prepared_by_id": (),
+    "prepared_on": (),
+    "approved_by_id": (),
+    "approved_on": (),
+    "is_review_overdue": (),
+    # Computed: the client's status and the Wwft retention follow from them.
+    "is_current": (),
+    "retention_until": (),
 }
 # Fields without read restriction that only compliance officers may change: a
 # later review date or another decision would undo the blocking.
@@ -482,11 +489,12 @@ class AccountancyClientAcceptance(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        # Odoo checks field groups on read and write only, not on create.
-        self._check_protected_fields({fname for vals in vals_list for fname in vals})
+        protected_fields.check_create(self, vals_list, WORKFLOW_FIELDS)
+        self._check_protected_fields(protected_fields.create_values(self, vals_list))
         return super().create(vals_list)
 
     def write(self, vals):
+        protected_fields.check_write(self, vals, WORKFLOW_FIELDS)
         self._check_protected_fields(set(vals))
         if LOCKED_FIELDS.intersection(vals):
             frozen = self.filtered(lambda a: a.state != "draft")
@@ -527,16 +535,6 @@ class AccountancyClientAcceptance(models.Model):
         if self.env.su:
             return
         self.check_field_access_rights("write", sorted(fnames))
-        workflow = WORKFLOW_FIELDS.intersection(fnames)
-        if workflow:
-            raise AccessError(
-                self.env._(
-                    "The status, preparer and approver of a client acceptance are "
-                    "set by its buttons (submit, approve) only, not by hand: "
-                    "%(fields)s.",
-                    fields=", ".join(sorted(workflow)),
-                )
-            )
         if COMPLIANCE_WRITE_FIELDS.intersection(fnames) and not (
             self.env.user.has_group(COMPLIANCE_GROUP)
         ):
@@ -893,5 +891,6 @@ class AccountancyClientAcceptance(models.Model):
         self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
             vals_list
         )
-        due.write({"is_review_overdue": True})
+        # sudo: a workflow field (see WORKFLOW_FIELDS), whoever runs the job.
+        due.sudo().write({"is_review_overdue": True})
         self.env["ir.cron"]._notify_progress(done=len(due), remaining=remaining)

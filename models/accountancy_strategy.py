@@ -5,6 +5,8 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 
+from . import protected_fields
+
 # Sources whose values the recompute reads from the database; the others
 # (write-offs, ambassador, continuity, by hand) are entered by the user.
 COMPUTED_SOURCES = ("fee_volume", "payment_days", "age", "group_size")
@@ -144,6 +146,9 @@ class AccountancyStrategy(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # The risk flags (PEP, OOB): field groups, which Odoo does not check on
+        # create.
+        protected_fields.check_create(self, vals_list)
         strategies = super().create(vals_list)
         strategies._add_missing_lines()
         strategies._sync_continuity_lines()

@@ -8,8 +8,12 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 
-from . import import_bisect
+from . import import_bisect, protected_fields
 from .accountancy_client_acceptance import ACCEPTANCE_STATUSES
+
+# Set by action_accountancy_approve and the reject wizard only (see
+# protected_fields); the intake wizard enters new relations as waiting.
+STATE_FIELDS = {"accountancy_state": ("to_approve",)}
 
 RELATION_KINDS = [
     ("client", "Client"),
@@ -1186,9 +1190,9 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        # Odoo checks field groups on read and write only, not on create.
-        if not self.env.su and any(vals.get("bsn") for vals in vals_list):
-            self.check_field_access_rights("write", ["bsn"])
+        # Odoo checks field groups (the BSN) on read and write only, not on
+        # create; the approval is set by its actions only.
+        protected_fields.check_create(self, vals_list, STATE_FIELDS)
         for vals in vals_list:
             self._normalize_numbers(vals)
         groups = {vals.get("client_group_id") for vals in vals_list} - {False, None}
@@ -1202,6 +1206,7 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        protected_fields.check_write(self, vals, STATE_FIELDS)
         self._normalize_numbers(vals)
         if vals.get("client_group_id"):
             self.env["accountancy.client.group"].browse(
@@ -1426,7 +1431,9 @@ class ResPartner(models.Model):
             ["accountancy_crm.mail_activity_type_relation_approval"],
             feedback=self.env._("Approved by %(user)s", user=self.env.user.name),
         )
-        partners.write({"accountancy_state": "approved"})
+        partners.check_access("write")
+        # sudo: a state field (see STATE_FIELDS), the approver is checked above.
+        partners.sudo().write({"accountancy_state": "approved"})
         return True
 
     def action_accountancy_reject(self):

@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import formatLang
 
+from . import protected_fields
+
 APPROVAL_AMOUNT_PARAM = "accountancy_crm.quote_approval_amount"
 APPROVAL_NEW_CLIENT_PARAM = "accountancy_crm.quote_approval_new_client"
 APPROVAL_NO_SELF_PARAM = "accountancy_crm.quote_approval_no_self"
@@ -16,6 +18,16 @@ APPROVAL_STATES = [
     ("approved", "Approved"),
     ("rejected", "Rejected"),
 ]
+# Set by the approval actions only, as superuser after their checks (see
+# protected_fields): {field: value allowed on create}.
+APPROVAL_FIELDS = {
+    "accountancy_approval_state": ("draft",),
+    "accountancy_approver_id": (),
+    "accountancy_approval_requested_by_id": (),
+    "accountancy_approved_by_id": (),
+    "accountancy_approved_amount": (),
+    "accountancy_rejection_reason": (),
+}
 # Quotations of an opportunity that keep it open when another one is cancelled.
 OPEN_ORDER_STATES = ("draft", "sent", "sale")
 
@@ -103,7 +115,13 @@ class SaleOrder(models.Model):
                 reason and order.accountancy_approval_state != "approved"
             )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        protected_fields.check_create(self, vals_list, APPROVAL_FIELDS)
+        return super().create(vals_list)
+
     def write(self, vals):
+        protected_fields.check_write(self, vals, APPROVAL_FIELDS)
         # An approval is given for a client: another client needs another.
         moved = self.browse()
         if "partner_id" in vals:
@@ -115,7 +133,8 @@ class SaleOrder(models.Model):
             )
         res = super().write(vals)
         if moved:
-            moved.write(
+            # sudo: approval fields (see APPROVAL_FIELDS), reset by the rule.
+            moved.sudo().write(
                 {
                     "accountancy_approval_state": "draft",
                     "accountancy_approved_amount": 0,
@@ -159,14 +178,69 @@ class SaleOrder(models.Model):
         return super().message_post(**kwargs)
 
     def _has_to_be_signed(self):
-        # Portal: no "Accept & Sign" for a quotation still waiting for approval.
-        return super()._has_to_be_signed() and not self.accountancy_approval_required
+        # Portal: no "Accept & Sign" for a quotation that could not be confirmed
+        # (waiting for approval, or the client's Wwft acceptance blocks it).
+        return super()._has_to_be_signed() and not self._accountancy_confirm_refusal()
 
     def _has_to_be_paid(self):
-        return super()._has_to_be_paid() and not self.accountancy_approval_required
+        # Paying online confirms the quotation too.
+        return super()._has_to_be_paid() and not self._accountancy_confirm_refusal()
+
+    def _accountancy_confirm_refusal(self):
+        """Why the module's rules refuse to confirm this quotation (approval,
+        Wwft acceptance), as the staff's message; "" when they do not."""
+        self.ensure_one()
+        if self.accountancy_approval_required:
+            return self.env._(
+                "it needs approval by a manager (%(reason)s).",
+                reason=self.accountancy_approval_reason,
+            )
+        try:
+            self.partner_id.with_company(self.company_id)._check_accountancy_acceptance(
+                "quote_confirm"
+            )
+        except UserError as error:
+            return str(error)
+        return ""
+
+    def _accountancy_portal_refusal(self, reason):
+        """The customer could not accept this quotation in the portal because
+        of ``reason`` (the staff's message): a to-do for its salesperson (or a
+        compliance officer), and the plain message for the customer, which
+        names nobody."""
+        self.ensure_one()
+        summary = self.env._("Customer could not accept the quotation online")
+        user = (
+            self.user_id
+            or self.team_id.user_id
+            or self.env["accountancy.client.acceptance"]._compliance_officers()[:1]
+            or self.env.ref("base.user_admin")
+        )
+        already = self.activity_ids.filtered(
+            lambda activity: activity.summary == summary and activity.user_id == user
+        )
+        if not already:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=summary,
+                note=self.env._(
+                    "%(customer)s tried to accept %(order)s in the portal, which "
+                    "was refused: %(reason)s Resolve this and contact the "
+                    "customer.",
+                    customer=self.partner_id.display_name,
+                    order=self.name,
+                    reason=reason,
+                ),
+                user_id=user.id,
+            )
+        return self.env._(
+            "This quotation cannot be accepted online yet. We have informed our "
+            "team, who will contact you shortly."
+        )
 
     def action_accountancy_request_approval(self):
         """Ask a manager to approve the quotations: a to-do for the approver."""
+        self.check_access("write")
         for order in self:
             if order.state not in ("draft", "sent"):
                 raise UserError(
@@ -211,8 +285,10 @@ class SaleOrder(models.Model):
                     reason=order.accountancy_approval_reason,
                 ),
             )
+        # sudo: approval fields (see APPROVAL_FIELDS); who may change the
+        # quotations (checked above) may ask for their approval.
         for approver, orders in by_approver.items():
-            orders.write(
+            orders.sudo().write(
                 {
                     "accountancy_approval_state": "to_approve",
                     "accountancy_approver_id": approver.id,
