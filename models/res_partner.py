@@ -1010,9 +1010,13 @@ class ResPartner(models.Model):
         if not self.env.cr.rowcount:
             return
         self.env["res.partner"].flush_model()
-        name = SQL.identifier(conname)
-        self.env.cr.execute(SQL("SET CONSTRAINTS %s IMMEDIATE", name))
-        self.env.cr.execute(SQL("SET CONSTRAINTS %s DEFERRED", name))
+        # One round trip: check now, then defer again.
+        self.env.cr.execute(
+            SQL(
+                "SET CONSTRAINTS %(name)s IMMEDIATE; SET CONSTRAINTS %(name)s DEFERRED",
+                name=SQL.identifier(conname),
+            )
+        )
 
     @api.constrains("company_registry", "kvk_branch_number", "is_company", "active")
     def _check_duplicate_kvk(self):
