@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
 
 from . import protected_fields
+from .concurrency import lock_rows
 
 # Who may read and change the identification, UBO, PEP, sanctions and risk data
 # of an acceptance, and decide on it. Other accountancy users see the status.
@@ -354,6 +355,11 @@ class AccountancyClientAcceptance(models.Model):
     def _compute_is_current(self):
         saved = self.filtered(lambda a: isinstance(a.id, int))
         latest = {}
+        # One current acceptance per client and company: two acceptances of a
+        # client decided at the same moment would each see only itself. The
+        # second one waits here and is retried with the first one in view (see
+        # concurrency.lock_rows).
+        lock_rows(saved.filtered(lambda a: a.state in DECIDED_STATES).partner_id)
         if saved:
             # One query for the batch; ordered so that the first one seen per
             # client and company is the latest decided one.

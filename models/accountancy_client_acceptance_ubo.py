@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .concurrency import lock_rows
+
 
 class AccountancyClientAcceptanceUbo(models.Model):
     """An ultimate beneficial owner of the client as found in the due
@@ -86,15 +88,24 @@ class AccountancyClientAcceptanceUbo(models.Model):
     def create(self, vals_list):
         ubos = super().create(vals_list)
         ubos._check_acceptance_draft()
+        # The total interest of the UBOs and its "above 100 %" warning are
+        # stored on the acceptance: concurrent changes of the UBOs of one
+        # acceptance are serialised on it, so that the total counts all of
+        # them (see concurrency.lock_rows).
+        lock_rows(ubos.acceptance_id)
         return ubos
 
     def write(self, vals):
         self._check_acceptance_draft()
+        if "interest_percentage" in vals or "acceptance_id" in vals:
+            target = self.acceptance_id.browse(vals.get("acceptance_id"))
+            lock_rows(self.acceptance_id | target)
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
         self._check_acceptance_draft()
+        lock_rows(self.acceptance_id)
 
     def _check_acceptance_draft(self):
         frozen = self.acceptance_id.filtered(lambda a: a.state != "draft")

@@ -7,6 +7,7 @@ from stdnum.nl import bsn as nl_bsn
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 from . import import_bisect, protected_fields
 from .accountancy_client_acceptance import ACCEPTANCE_STATUSES
@@ -1012,6 +1013,64 @@ class ResPartner(models.Model):
         country = self.commercial_partner_id.country_id
         return not country or country.code == "NL"
 
+    # ------------------------------------------------------------
+    # DUPLICATES
+    # ------------------------------------------------------------
+    # The Python checks below give the message that names the existing relation.
+    # They read the other rows, so two concurrent saves would both pass them
+    # (REPEATABLE READ): PostgreSQL enforces the same rules with these partial
+    # exclusion constraints, the equivalent of partial unique indexes that can
+    # be deferred. Deferred, because Odoo inserts a record before it runs its
+    # Python constraints: an immediate index would refuse the duplicate first,
+    # without the message. Each check sets its constraint IMMEDIATE once it
+    # has passed, so that the concurrent loser is refused inside the request,
+    # where Odoo turns the violation into the message below (see
+    # odoo/service/model.py _as_validation_error).
+    _sql_constraints = [
+        (
+            "accountancy_kvk_unique",
+            (
+                "EXCLUDE USING btree (company_registry WITH =, "
+                "(COALESCE(kvk_branch_number, '')) WITH =) "
+                "WHERE (is_company AND active AND company_registry <> '') "
+                "DEFERRABLE INITIALLY DEFERRED"
+            ),
+            (
+                "Another relation already has this KvK number and branch number (it "
+                "may have been saved at the same moment): open that relation instead "
+                "of creating a duplicate, or enter the branch number "
+                "(vestigingsnummer) if this is another branch. If you cannot see it, "
+                "ask an accountancy manager or the team of that client."
+            ),
+        ),
+        (
+            "accountancy_bsn_unique",
+            (
+                "EXCLUDE USING btree (bsn WITH =) WHERE (active AND bsn <> '') "
+                "DEFERRABLE INITIALLY DEFERRED"
+            ),
+            (
+                "Another relation already has this BSN (it may have been saved at the "
+                "same moment): open that relation instead of creating a duplicate. If "
+                "you cannot see it, ask an accountancy manager or the team of that "
+                "client."
+            ),
+        ),
+        (
+            "accountancy_debtor_number_unique",
+            (
+                "EXCLUDE USING btree (debtor_number WITH =, "
+                "(COALESCE(company_id, 0)) WITH =) WHERE (debtor_number <> '') "
+                "DEFERRABLE INITIALLY DEFERRED"
+            ),
+            (
+                "Another relation of this company already has this debtor number (it "
+                "may have been saved at the same moment): give each relation its own "
+                "debtor number."
+            ),
+        ),
+    ]
+
     def _first_duplicate(self, key, domain, fnames):
         """The first record of ``self`` whose ``key`` is already taken, by another
         record matching ``domain`` or by an earlier record of the batch, as a pair
@@ -1028,6 +1087,33 @@ class ResPartner(models.Model):
                 return partner, existing
         return None, None
 
+    def _accountancy_may_see(self, existing):
+        """Whether the current user may read ``existing`` (found as superuser):
+        a message must not name a relation the user may not see."""
+        return bool(existing.with_env(self.env)._filtered_access("read"))
+
+    def _accountancy_check_constraint_now(self, key):
+        """Check the deferred constraint ``key`` of _sql_constraints now, on the
+        rows flushed so far, and defer it again for the rest of the
+        transaction. A concurrent transaction holding a conflicting row is
+        waited for; if it commits, this one is refused with the message."""
+        conname = f"{self._table}_{key}"
+        # Odoo only logs a warning when it cannot add a constraint (existing
+        # duplicates): then there is nothing to check here.
+        self.env.cr.execute(
+            SQL("SELECT 1 FROM pg_constraint WHERE conname = %s", conname)
+        )
+        if not self.env.cr.rowcount:
+            return
+        self.env["res.partner"].flush_model()
+        # One round trip: check now, then defer again.
+        self.env.cr.execute(
+            SQL(
+                "SET CONSTRAINTS %(name)s IMMEDIATE; SET CONSTRAINTS %(name)s DEFERRED",
+                name=SQL.identifier(conname),
+            )
+        )
+
     @api.constrains("company_registry", "kvk_branch_number", "is_company", "active")
     def _check_duplicate_kvk(self):
         companies = self.filtered(
@@ -1043,7 +1129,7 @@ class ResPartner(models.Model):
             ],
             ["company_registry", "kvk_branch_number", "display_name"],
         )
-        if partner:
+        if partner and self._accountancy_may_see(existing):
             raise ValidationError(
                 self.env._(
                     "%(partner)s has the same KvK number %(kvk)s and branch "
@@ -1057,6 +1143,21 @@ class ResPartner(models.Model):
                     existing=existing.display_name,
                 )
             )
+        if partner:
+            raise ValidationError(
+                self.env._(
+                    "%(partner)s has the same KvK number %(kvk)s and branch "
+                    "number %(branch)s as an existing relation that you may not "
+                    "see. Do not create a duplicate: ask an accountancy manager "
+                    "or the team of that client to give you access to it, or "
+                    "enter the branch number (vestigingsnummer) if this is "
+                    "another branch.",
+                    partner=partner.display_name,
+                    kvk=partner.company_registry,
+                    branch=partner.kvk_branch_number or self.env._("(none)"),
+                )
+            )
+        self._accountancy_check_constraint_now("accountancy_kvk_unique")
 
     @api.constrains("bsn", "active")
     def _check_duplicate_bsn(self):
@@ -1068,7 +1169,7 @@ class ResPartner(models.Model):
             [("bsn", "in", persons.mapped("bsn"))],
             ["bsn", "display_name"],
         )
-        if partner:
+        if partner and self._accountancy_may_see(existing):
             raise ValidationError(
                 self.env._(
                     "%(partner)s has the same BSN as the existing relation "
@@ -1078,6 +1179,17 @@ class ResPartner(models.Model):
                     existing=existing.display_name,
                 )
             )
+        if partner:
+            raise ValidationError(
+                self.env._(
+                    "%(partner)s has the same BSN as an existing relation that "
+                    "you may not see. Do not create a duplicate: ask an "
+                    "accountancy manager or the team of that client to give you "
+                    "access to it.",
+                    partner=partner.display_name,
+                )
+            )
+        self._accountancy_check_constraint_now("accountancy_bsn_unique")
 
     @api.constrains("debtor_number", "company_id")
     def _check_debtor_number(self):
@@ -1089,7 +1201,7 @@ class ResPartner(models.Model):
             [("debtor_number", "in", partners.mapped("debtor_number"))],
             ["debtor_number", "company_id", "display_name"],
         )
-        if partner:
+        if partner and self._accountancy_may_see(existing):
             raise ValidationError(
                 self.env._(
                     "Debtor number %(number)s of %(partner)s is already used by "
@@ -1099,6 +1211,18 @@ class ResPartner(models.Model):
                     existing=existing.display_name,
                 )
             )
+        if partner:
+            raise ValidationError(
+                self.env._(
+                    "Debtor number %(number)s of %(partner)s is already used by "
+                    "a relation that you may not see. Give each relation its own "
+                    "debtor number; ask an accountancy manager or the team of "
+                    "that client if the number should be moved.",
+                    number=partner.debtor_number,
+                    partner=partner.display_name,
+                )
+            )
+        self._accountancy_check_constraint_now("accountancy_debtor_number_unique")
 
     @api.constrains("fiscal_partner_id", "is_company")
     def _check_fiscal_partner(self):

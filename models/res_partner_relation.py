@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .concurrency import lock_rows
+
 
 class ResPartnerRelation(models.Model):
     _inherit = "res.partner.relation"
@@ -33,6 +35,9 @@ class ResPartnerRelation(models.Model):
         companies = self.filtered("type_id.is_shareholding").right_partner_id
         if not companies:
             return
+        # Concurrent shareholdings in one company: the second one waits here and
+        # is retried with the first one in view (see concurrency.lock_rows).
+        lock_rows(companies)
         today = fields.Date.context_today(self)
         # One grouped query for all companies touched by this batch.
         totals = self._read_group(

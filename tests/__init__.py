@@ -8,6 +8,7 @@ from . import test_campaign
 from . import test_capacity
 from . import test_client_acceptance
 from . import test_client_visibility
+from . import test_concurrency
 from . import test_contact_moment
 from . import test_dmu
 from . import test_employee_budget
