@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .access_checks import check_caller
+
 ADVISORY_STATES = [
     ("undetermined", "Undetermined"),
     ("active", "Active"),
@@ -89,6 +91,7 @@ class AccountancyAdvisoryStatus(models.Model):
     def action_create_opportunity(self):
         """Create an opportunity for each status in the proposal stage that has
         none yet, and open the opportunities of the statuses."""
+        check_caller(self, "write")
         not_proposal = self.filtered(lambda s: s.status != "proposal")
         if not_proposal:
             raise UserError(
@@ -125,6 +128,8 @@ class AccountancyAdvisoryStatus(models.Model):
 
     @api.model
     def get_import_templates(self):
+        # The templates are for those who may import (create) such records.
+        check_caller(self, "create", group=None)
         return super().get_import_templates() + [
             {
                 "label": self.env._("Import template for advisory statuses"),

@@ -1,6 +1,7 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
+from .access_checks import check_caller
 from .accountancy_service_plan import MONTHS
 
 # The figures of one month of the overview, in the order of seed 000.
@@ -168,6 +169,7 @@ class AccountancyCapacityReport(models.Model):
 
     def action_open_budget(self):
         """The budget of the row's employee and year, a new one when missing."""
+        check_caller(self, "read")
         self.ensure_one()
         action = {
             "type": "ir.actions.act_window",
@@ -188,6 +190,7 @@ class AccountancyCapacityReport(models.Model):
     def action_open_planned_hours(self):
         """The planned hours of the row's employee and month, per client, from
         which the service plans can be opened and changed."""
+        check_caller(self, "read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "accountancy_crm.accountancy_planned_hour_action"

@@ -4,6 +4,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, float_round
 
+from .access_checks import check_caller
+
 # 52 weeks of 40 hours; the firm may change it in the settings.
 DEFAULT_FULL_TIME_HOURS = 2080.0
 FULL_TIME_HOURS_PARAM = "accountancy_crm.full_time_hours"
@@ -298,6 +300,8 @@ class AccountancyEmployeeBudget(models.Model):
 
     @api.model
     def get_import_templates(self):
+        # The templates are for those who may import (create) such records.
+        check_caller(self, "create", group=None)
         return super().get_import_templates() + [
             {
                 "label": self.env._("Import template for employee budgets"),
@@ -306,11 +310,13 @@ class AccountancyEmployeeBudget(models.Model):
         ]
 
     def action_spread_evenly(self):
+        check_caller(self, "write")
         for budget in self:
             budget.write({"productive_hours": budget.productive_hours})
         return True
 
     def action_view_capacity(self):
+        check_caller(self, "read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "accountancy_crm.accountancy_capacity_report_action"

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .access_checks import check_caller
+
 # Set (to the date) when a manager marks the scoring tables as checked.
 SCORING_CHECKED_PARAM = "accountancy_crm.onboarding_scoring_checked"
 
@@ -120,6 +122,7 @@ class AccountancyOnboarding(models.TransientModel):
     def action_open_import(self):
         """Odoo's import screen of the model in the context key
         accountancy_import_model, which offers the model's template."""
+        check_caller(self, "read")
         model = self.env.context.get("accountancy_import_model")
         if model not in dict(IMPORT_MODELS):
             raise UserError(
@@ -160,6 +163,7 @@ class AccountancyOnboarding(models.TransientModel):
         return self._reopen()
 
     def action_refresh(self):
+        check_caller(self, "read")
         return self._reopen()
 
     def _reopen(self):

@@ -1,6 +1,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from .access_checks import check_caller
 from .accountancy_contact_moment import CHANNELS
 
 KINDS = [
@@ -274,6 +275,7 @@ class AccountancySalesReport(models.Model):
 
     def action_open_source(self):
         """The opportunity, target or contact moment behind a row."""
+        check_caller(self, "read")
         self.ensure_one()
         source_id, source = divmod(self.id, 10)
         model = {

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .access_checks import check_caller
+
 MANAGER_GROUP = "accountancy_crm.group_manager"
 
 
@@ -207,6 +209,7 @@ class AccountancySalesTarget(models.Model):
 
     def action_view_dashboard(self):
         """The forecast dashboard of the target's salesperson and year."""
+        check_caller(self, "read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "accountancy_crm.accountancy_sales_report_action"

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .access_checks import check_caller
+
 
 class HrEmployee(models.Model):
     _inherit = "hr.employee"
@@ -44,6 +46,8 @@ class HrEmployee(models.Model):
 
     @api.model
     def get_import_templates(self):
+        # The templates are for those who may import (create) such records.
+        check_caller(self, "create", group=None)
         return super().get_import_templates() + [
             {
                 "label": self.env._("Import template for employees with their code"),
@@ -52,6 +56,7 @@ class HrEmployee(models.Model):
         ]
 
     def action_view_accountancy_clients(self):
+        check_caller(self, "read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "accountancy_crm.accountancy_assignment_action"

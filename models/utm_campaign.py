@@ -4,6 +4,10 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 
+from .access_checks import check_caller
+
+SALESMAN_GROUP = "sales_team.group_sale_salesman"
+
 DEFAULT_TARGET_DOMAIN = "[('relation_kind', '=', 'client')]"
 
 
@@ -202,6 +206,7 @@ class UtmCampaign(models.Model):
         return self.env["res.partner"].search(self._accountancy_parse_target_domain())
 
     def action_view_accountancy_targets(self):
+        check_caller(self, "read")
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
@@ -217,6 +222,7 @@ class UtmCampaign(models.Model):
         """Schedule the campaign's action as an activity on each target
         relation (in one create). Relations that already have this open action
         for the same user are skipped, so that clicking twice adds nothing."""
+        check_caller(self, "read")
         self.ensure_one()
         if not self.accountancy_activity_type_id:
             raise UserError(
@@ -295,18 +301,21 @@ class UtmCampaign(models.Model):
         }
 
     def action_view_accountancy_won(self):
+        check_caller(self, "read", group=SALESMAN_GROUP)
         return self._accountancy_lead_action(
             self.env._("Won opportunities"),
             [("active", "=", True), ("stage_id.is_won", "=", True)],
         )
 
     def action_view_accountancy_open(self):
+        check_caller(self, "read", group=SALESMAN_GROUP)
         return self._accountancy_lead_action(
             self.env._("Open opportunities"),
             [("active", "=", True), ("stage_id.is_won", "=", False)],
         )
 
     def action_view_accountancy_lost(self):
+        check_caller(self, "read", group=SALESMAN_GROUP)
         return self._accountancy_lead_action(
             self.env._("Lost opportunities"),
             [("active", "=", False), ("probability", "=", 0)],

@@ -35,6 +35,7 @@ from . import test_precalculation
 from . import test_quote_approval
 from . import test_quote_outcome
 from . import test_rollover
+from . import test_rpc_sweep
 from . import test_sales_report
 from . import test_sales_target
 from . import test_scale_guards

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.access_checks import check_caller
+
 # The matrix is meant to be filled in per client group, team member or type; a
 # cap keeps the browser responsive when no filter is set.
 MATRIX_MAX_CLIENTS = 200
@@ -53,6 +55,7 @@ class AccountancyAdvisoryMatrix(models.TransientModel):
     def action_load(self):
         """Fill the matrix with the statuses of the matching clients, creating
         the missing cells, and show it again."""
+        check_caller(self, "write")
         self.ensure_one()
         first, last = self.env["accountancy.service.plan"]._planning_year_range()
         if not first <= self.year <= last:
@@ -76,6 +79,7 @@ class AccountancyAdvisoryMatrix(models.TransientModel):
 
     def action_create_opportunities(self):
         """Opportunities for the cells in the proposal stage that have none."""
+        check_caller(self, "write")
         self.ensure_one()
         proposals = self.status_ids.filtered(lambda s: s.status == "proposal")
         if not proposals:

@@ -3,6 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.access_checks import check_caller
+
 # Set by the roll-over itself rather than copied.
 NOT_COPIED = {"year", "state", "updated_on", "budget_id"}
 
@@ -208,6 +210,7 @@ class AccountancyPlanningRolloverWizard(models.TransientModel):
 
     def action_confirm(self):
         """Create the next year's planning and tell how much was added."""
+        check_caller(self, "write")
         self.ensure_one()
         error = self._get_year_error()
         if error:

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.access_checks import check_caller
+
 
 class AccountancyReassignWizard(models.TransientModel):
     """Move the clients of one employee to another, e.g. for a long absence or
@@ -113,6 +115,7 @@ class AccountancyReassignWizard(models.TransientModel):
             )
 
     def action_reassign(self):
+        check_caller(self, "write")
         self.ensure_one()
         assignments = self.env["accountancy.assignment"].search(
             self._assignment_domain()

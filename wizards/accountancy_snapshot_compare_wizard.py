@@ -1,5 +1,7 @@
 from odoo import Command, api, fields, models
 
+from ..models.access_checks import check_caller
+
 
 class AccountancySnapshotCompareWizard(models.TransientModel):
     """What changed in a client file between two of its snapshots, field by
@@ -50,6 +52,7 @@ class AccountancySnapshotCompareWizard(models.TransientModel):
     def action_compare(self):
         """List the differences (an error when the snapshots are of different
         clients) and show them in this wizard."""
+        check_caller(self, "write")
         self.ensure_one()
         differences = self.snapshot_old_id._compare_with(self.snapshot_new_id)
         self.write(

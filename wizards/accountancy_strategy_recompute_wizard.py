@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..models.access_checks import check_caller
+
 
 class AccountancyStrategyRecomputeWizard(models.TransientModel):
     """Create the missing strategies of a year and recompute them in batch."""
@@ -30,6 +32,7 @@ class AccountancyStrategyRecomputeWizard(models.TransientModel):
         return values
 
     def action_recompute(self):
+        check_caller(self, "write")
         self.ensure_one()
         partners = self.partner_ids or self.env["res.partner"].search(
             [("relation_kind", "=", "client")]

@@ -4,6 +4,7 @@ from datetime import date, datetime, time
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.access_checks import check_caller
 from ..models.project_project import (
     DEFAULT_PROJECT_MODE,
     PROJECT_MODE_PARAM,
@@ -193,6 +194,7 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
 
     def action_generate(self):
         """Create the missing tasks (and projects) and open the year's tasks."""
+        check_caller(self, "write")
         self.ensure_one()
         if not 2000 <= self.year <= 2100:
             raise UserError(
