@@ -7,7 +7,7 @@ tests that fail in this environment without the module too.
   browser or other set-ups Odoo does not run by default).
 - A test that fails (or errors) and is not on the list fails the run; the
   listed ones are reported but do not. A listed test that passes is reported
-  as fixed, so that the list is kept short.
+  as passed, so that the list is kept short.
 
 Test ids: `<addon>.tests.<file>::<class>::<test>`, e.g.
 `crm.tests.test_crm_ui::TestUi::test_01_crm_tour`. The list file has one id a
@@ -93,7 +93,7 @@ class OdooSuites:
         terminalreporter.section("Odoo's suites against the known failures")
         write(f"{len(known)} known failures (they fail without the module too)")
         for ident in fixed:
-            write(f"PASSES NOW, remove it from the list: {ident}")
+            write(f"Listed but passed (flaky, or fixed: remove it): {ident}")
         for ident in unexpected:
             write(f"NEW FAILURE ({self.failed[ident]}): {ident}")
         if not unexpected:
