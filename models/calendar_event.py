@@ -27,12 +27,14 @@ class CalendarEvent(models.Model):
         # Only a default: a relation chosen by hand stays. sudo: only the id of
         # the attendees' commercial partner is determined here, whether or not the
         # user may open that relation (the team rules still apply when reading it).
+        # _origin: on create (precompute) and in the form the event is a new
+        # record whose attendees are new records too; a company attendee is its
+        # own commercial partner, and a new record's id is stored as NULL.
         for event in self:
             if event.accountancy_partner_id:
                 continue
-            relations = event.sudo().partner_ids.commercial_partner_id.filtered(
+            relations = event.sudo().partner_ids._origin.commercial_partner_id
+            relations = relations.filtered(
                 lambda p: p.relation_kind in SERVED_RELATION_KINDS
             )
-            event.accountancy_partner_id = (
-                relations.id if len(relations) == 1 else False
-            )
+            event.accountancy_partner_id = relations if len(relations) == 1 else False

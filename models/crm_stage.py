@@ -31,6 +31,9 @@ class CrmStage(models.Model):
 
     def _accountancy_fixed_probability(self):
         """Return the fixed probability of this stage, 0.0 when none applies
-        (no value set, or a won stage whose meaning Odoo fixes at 100)."""
+        (no stage: a lead may have none, no value set, or a won stage whose
+        meaning Odoo fixes at 100)."""
+        if not self:
+            return 0.0
         self.ensure_one()
         return 0.0 if self.is_won else self.accountancy_probability

@@ -1,10 +1,12 @@
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.tests import Form
+from odoo.tests import Form, HttpCase, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .common import AccountancyCrmCommon
+from odoo.addons.mail.tests.common import mail_new_test_user
+
+from .common import AccountancyCrmCommon, execute_kw
 
 
 class TestCalendarEvent(AccountancyCrmCommon):
@@ -50,6 +52,24 @@ class TestCalendarEvent(AccountancyCrmCommon):
         )
         both = self._event("Both", self.client_contact | self.other_client)
         self.assertFalse(both.accountancy_partner_id)
+
+    def test_relation_stored_from_company_attendee(self):
+        # The relation itself among the attendees (not one of its contacts),
+        # as RPC clients and calendar synchronisation create meetings: the
+        # value is stored, not only in the cache.
+        for user in (self.env.user, self.user_acc):
+            with self.subTest(user=user.login):
+                event = self._event("Company", self.client).with_user(user)
+                self.env.flush_all()
+                self.env.invalidate_all()
+                self.assertEqual(event.sudo().accountancy_partner_id, self.client)
+        # Attendees added later (write) fill it in too.
+        event = self._event("Later", self.user_acc.partner_id)
+        self.assertFalse(event.accountancy_partner_id)
+        event.write({"partner_ids": [Command.link(self.other_client.id)]})
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(event.accountancy_partner_id, self.other_client)
 
     def test_relation_chosen_by_hand_stays(self):
         event = self._event(
@@ -145,3 +165,54 @@ class TestCalendarEvent(AccountancyCrmCommon):
         )
         self.assertIn(colleague_meeting, events)
         self.assertNotIn(external_only, events)
+
+
+@tagged("post_install", "-at_install")
+class TestCalendarEventRpc(HttpCase):
+    """A meeting created over JSON-RPC (as other software and calendar
+    synchronisation create them, without the form's onchange) gets its
+    relation stored."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, no_mail_to_attendees=True))
+        cls.user = mail_new_test_user(
+            cls.env,
+            login="agenda_rpc_user",
+            groups="accountancy_crm.group_user",
+            name="Agenda RPC Accountant",
+        )
+        Partner = cls.env["res.partner"]
+        cls.client = Partner.create(
+            {"name": "Agenda RPC Client", "is_company": True, "relation_kind": "client"}
+        )
+        cls.contact = Partner.create(
+            {"name": "Agenda RPC Contact", "parent_id": cls.client.id}
+        )
+
+    def test_rpc_create_stores_relation(self):
+        start = fields.Datetime.now().replace(microsecond=0) + timedelta(days=2)
+        for attendee in (self.client, self.contact):
+            with self.subTest(attendee=attendee.name):
+                event_id = execute_kw(
+                    self,
+                    self.user,
+                    self.user.login,
+                    "calendar.event",
+                    "create",
+                    [
+                        {
+                            "name": "RPC meeting",
+                            "start": fields.Datetime.to_string(start),
+                            "stop": fields.Datetime.to_string(
+                                start + timedelta(hours=1)
+                            ),
+                            "partner_ids": [(6, 0, [attendee.id])],
+                        }
+                    ],
+                )
+                self.assertIsInstance(event_id, int, event_id)
+                self.env.invalidate_all()
+                event = self.env["calendar.event"].browse(event_id)
+                self.assertEqual(event.accountancy_partner_id, self.client)

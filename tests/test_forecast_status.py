@@ -1,3 +1,7 @@
+import re
+
+from lxml import etree
+
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -177,3 +181,64 @@ class TestForecastStatus(AccountancyCrmCommon):
                 leads.write({"stage_id": self.stage_qualified.id})
                 self.env.flush_all()
             self.assertEqual(leads.mapped("probability"), [30.0] * size)
+
+    def test_lead_without_stage(self):
+        # Odoo clears the stage in merge, mass convert and assignment.
+        leads = self._leads(2, self.stage_qualified)
+        leads.write({"stage_id": False})
+        self.assertFalse(leads.stage_id)
+        self.assertFalse(any(leads.mapped("accountancy_fixed_probability")))
+        self.assertEqual(
+            leads.mapped("probability"), leads.mapped("automated_probability")
+        )
+        lead = self.Lead.create(
+            {"name": "No stage lead", "type": "lead", "stage_id": False}
+        )
+        self.assertFalse(lead.stage_id)
+        self.assertFalse(lead.accountancy_fixed_probability)
+        # Back to a fixed stage: the stage's probability again.
+        lead.write({"stage_id": self.stage_new.id})
+        self.assertEqual(lead.probability, 10)
+
+
+@tagged("post_install", "-at_install")
+class TestForecastViews(AccountancyCrmCommon):
+    """The card the module adds to the pipeline kanban also reaches Odoo's
+    Forecast kanban (a primary view inheriting it): the Forecast card must
+    only use fields its view loads (Reporting > Forecast crashed with
+    "Cannot read properties of undefined (reading 'raw_value')")."""
+
+    RECORD_REF = re.compile(r"record\.(\w+)\.(?:raw_value|value)")
+    GUARDED_REF = re.compile(r"record\.(\w+) and ")
+
+    def _unloaded_card_fields(self, view_xmlid):
+        view = self.env.ref(view_xmlid)
+        arch = self.env["crm.lead"].get_views([(view.id, "kanban")])["views"]["kanban"][
+            "arch"
+        ]
+        root = etree.fromstring(arch)
+        loaded = {node.get("name") for node in root.iter("field")}
+        used = set()
+        for node in root.iter():
+            for value in node.attrib.values():
+                refs = set(self.RECORD_REF.findall(value))
+                used |= refs - set(self.GUARDED_REF.findall(value))
+        return used - loaded
+
+    def test_kanban_cards_use_loaded_fields(self):
+        for xmlid in (
+            "crm.crm_case_kanban_view_leads",
+            "crm.crm_lead_view_kanban_forecast",
+        ):
+            with self.subTest(view=xmlid):
+                self.assertEqual(self._unloaded_card_fields(xmlid), set())
+
+    def test_forecast_card_keeps_prorated_revenue_and_status(self):
+        view = self.env.ref("crm.crm_lead_view_kanban_forecast")
+        arch = self.env["crm.lead"].get_views([(view.id, "kanban")])["views"]["kanban"][
+            "arch"
+        ]
+        card = etree.fromstring(arch).xpath("//t[@t-name='card']")[0]
+        self.assertTrue(card.xpath(".//field[@name='prorated_revenue']"))
+        self.assertFalse(card.xpath(".//field[@name='expected_revenue']"))
+        self.assertTrue(card.xpath(".//span[@title='Forecast status']"))
