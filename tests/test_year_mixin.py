@@ -156,7 +156,8 @@ class TestYearMixin(HttpCase):
             with self.subTest(year=year):
                 with self.assertRaisesRegex(
                     ValidationError,
-                    f"Year must be a year from {YEAR_MIN} to {YEAR_MAX}",
+                    f"Year must be a year, a whole number from {YEAR_MIN} to "
+                    f"{YEAR_MAX}",
                 ):
                     Strategy.create({"partner_id": self.client.id, "year": year})
                 with self.assertRaisesRegex(ValidationError, "Year must be a year"):
