@@ -64,6 +64,20 @@ class AccountancyAnnualFigure(models.Model):
                 f"{figure.partner_id.display_name or ''} {figure.year or ''}".strip()
             )
 
+    @api.constrains("year")
+    def _check_year(self):
+        for figure in self:
+            if not 1900 <= figure.year <= 2100:
+                raise ValidationError(
+                    self.env._(
+                        "The financial year %(year)s of the annual figures of "
+                        "%(partner)s is not valid: enter a year between 1900 and "
+                        "2100, for example 2024.",
+                        year=figure.year,
+                        partner=figure.partner_id.display_name,
+                    )
+                )
+
     @api.constrains("revenue", "balance_total", "employee_count")
     def _check_not_negative(self):
         labels = {

@@ -4,6 +4,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from . import protected_fields
 
@@ -143,6 +144,19 @@ class AccountancyStrategy(models.Model):
             strategy.display_name = (
                 f"{strategy.partner_id.display_name or ''} {strategy.year or ''}"
             ).strip()
+
+    @api.constrains("year")
+    def _check_year(self):
+        for strategy in self:
+            if not 1900 <= strategy.year <= 2100:
+                raise ValidationError(
+                    self.env._(
+                        "The year %(year)s of the strategy of %(partner)s is not "
+                        "valid: enter a year from 1900 to 2100.",
+                        year=strategy.year,
+                        partner=strategy.partner_id.display_name,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -2,14 +2,19 @@
 
 Over RPC a year can be anything JSON carries: ``"abc"`` makes the ORM's int()
 fail with a traceback, 2**40 makes PostgreSQL answer "integer out of range".
-The mixin refuses such values in ``create`` and ``write`` with a clear message,
-before they reach the ORM (or the database)."""
+The mixin refuses what cannot be a year at all (not a whole number, negative,
+more than four digits) in ``create`` and ``write`` with a clear message,
+before the values reach the ORM or the database. Which years a model accepts
+(1900-2100 for a strategy, the planning range for a service plan...) stays
+the model's own constraint, with its own message: 0, Odoo's empty integer,
+is passed on to it."""
 
 from odoo import api, models
 from odoo.exceptions import ValidationError
 
-YEAR_MIN = 1900
-YEAR_MAX = 2100
+# Bounds of anything that can be a year; the models narrow them.
+YEAR_MIN = 1
+YEAR_MAX = 9999
 
 
 class AccountancyYearMixin(models.AbstractModel):
@@ -53,14 +58,14 @@ class AccountancyYearMixin(models.AbstractModel):
                 continue
             field = self._fields[fname]
             value = vals[fname]
-            if value in (False, None, "", 0) and not field.required:
-                continue  # no year (Odoo stores an empty integer as 0)
+            if value is None or value is False or value in ("", 0):
+                continue  # no year (stored as 0): the model's checks decide
             year = self._accountancy_parse_year(value)
             if year is None or not YEAR_MIN <= year <= YEAR_MAX:
                 raise ValidationError(
                     self.env._(
-                        "%(field)s must be a year from %(min)s to %(max)s, as a "
-                        "whole number such as 2025; %(value)r is not.",
+                        "%(field)s must be a year, a whole number from %(min)s to "
+                        "%(max)s such as 2025; %(value)r is not.",
                         field=field._description_string(self.env),
                         min=YEAR_MIN,
                         max=YEAR_MAX,

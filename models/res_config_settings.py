@@ -30,7 +30,7 @@ class ResConfigSettings(models.TransientModel):
     # whether a key is set, and an administrator enters a new one.
     kvk_api_key_set = fields.Boolean(
         string="KvK API key set",
-        compute="_compute_kvk_api_key_set",
+        readonly=True,
         help="Whether a KvK API key is stored; the key itself is never shown.",
     )
     kvk_api_key_new = fields.Char(
@@ -195,17 +195,14 @@ class ResConfigSettings(models.TransientModel):
         "high-risk third countries, plus any the firm adds.",
     )
 
-    def _compute_kvk_api_key_set(self):
-        # sudo: only whether the parameter is filled in leaves this method.
-        is_set = bool(
-            self.env["ir.config_parameter"].sudo().get_param(KVK_API_KEY_PARAM)
-        )
-        for settings in self:
-            settings.kvk_api_key_set = is_set
-
     @api.model
     def get_values(self):
         res = super().get_values()
+        # Whether a key is stored, for administrators (the settings screen);
+        # sudo: only that boolean leaves this method, never the key.
+        res["kvk_api_key_set"] = self.env.user._is_system() and bool(
+            self.env["ir.config_parameter"].sudo().get_param(KVK_API_KEY_PARAM)
+        )
         countries = self.env["res.country"].search(
             [("accountancy_high_risk", "=", True)]
         )

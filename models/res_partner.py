@@ -760,6 +760,19 @@ class ResPartner(models.Model):
             partner.client_type_id = current.client_type_id
             partner.strategy_points = current.points
 
+    @api.constrains("birth_year")
+    def _check_birth_year(self):
+        for partner in self:
+            if partner.birth_year and not 1900 <= partner.birth_year <= 2100:
+                raise ValidationError(
+                    self.env._(
+                        "The birth year %(year)s of %(partner)s is not valid: enter "
+                        "a year from 1900 to 2100, or leave it empty.",
+                        year=partner.birth_year,
+                        partner=partner.display_name,
+                    )
+                )
+
     def _compute_project_count(self):
         counts = dict(
             self.env["project.project"]._read_group(

@@ -2,11 +2,12 @@
 RPC, gets a clear ValidationError naming the field and the allowed range (no
 "integer out of range" or int() traceback), and nothing is written."""
 
+import json
 import re
 
 from odoo import fields
 from odoo.exceptions import ValidationError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -14,7 +15,10 @@ from odoo.addons.mail.tests.common import mail_new_test_user
 from ..models.accountancy_year_mixin import YEAR_MAX, YEAR_MIN
 from .common import execute_kw
 
-BAD_YEARS = ["abc", 2**40, -5, 0, True, 2025.5, "", [2025], YEAR_MIN - 1, YEAR_MAX + 1]
+# Refused by the mixin: not a year at all.
+BAD_YEARS = ["abc", 2**40, -5, True, 2025.5, "20x5", [2025], {}, YEAR_MAX + 1]
+# Years, or empty, that the models' own ranges refuse (1900-2100 here).
+OUT_OF_RANGE = [0, 1899, 2101]
 INVALID = "odoo.exceptions.ValidationError"
 
 
@@ -66,7 +70,7 @@ class TestYearMixin(HttpCase):
     def test_bad_years_over_rpc(self):
         Strategy = "accountancy.strategy"
         count = self.env[Strategy].search_count([])
-        for year in BAD_YEARS:
+        for year in BAD_YEARS + OUT_OF_RANGE:
             with self.subTest(year=year):
                 self.assertEqual(
                     self._rpc(
@@ -86,7 +90,7 @@ class TestYearMixin(HttpCase):
                     ),
                     INVALID,
                 )
-                if year not in ("", 0):  # an empty birth year is allowed
+                if year != 0:  # an empty birth year is allowed
                     self.assertEqual(
                         self._rpc(
                             "res.partner",
@@ -112,6 +116,33 @@ class TestYearMixin(HttpCase):
             context={"default_year": 2**40},
         )
         self.assertEqual(answer, INVALID)
+        # The messages over RPC are the clear ones, not a traceback.
+        for year in (2**40, "abc", -5):
+            body = self.url_open(
+                "/jsonrpc",
+                data=json.dumps(
+                    {
+                        "jsonrpc": "2.0",
+                        "method": "call",
+                        "params": {
+                            "service": "object",
+                            "method": "execute_kw",
+                            "args": [
+                                get_db_name(),
+                                self.manager.id,
+                                self.manager.login,
+                                Strategy,
+                                "write",
+                                [self.strategy.ids, {"year": year}],
+                            ],
+                        },
+                    }
+                ),
+                headers={"Content-Type": "application/json"},
+            ).json()
+            message = body["error"]["data"]["message"]
+            self.assertIn("Year must be a year, a whole number from 1 to 9999", message)
+            self.assertNotIn("out of range", message)
         # A year as digits is a year.
         self.assertTrue(
             self._rpc("res.partner", "write", self.person.ids, {"birth_year": "1970"})
@@ -125,7 +156,8 @@ class TestYearMixin(HttpCase):
             with self.subTest(year=year):
                 with self.assertRaisesRegex(
                     ValidationError,
-                    f"Year must be a year from {YEAR_MIN} to {YEAR_MAX}",
+                    f"Year must be a year, a whole number from {YEAR_MIN} to "
+                    f"{YEAR_MAX}",
                 ):
                     Strategy.create({"partner_id": self.client.id, "year": year})
                 with self.assertRaisesRegex(ValidationError, "Year must be a year"):
@@ -138,6 +170,12 @@ class TestYearMixin(HttpCase):
                     self.env["accountancy.task.generation.wizard"].with_user(
                         self.manager
                     ).create({"year": year})
+        for year in OUT_OF_RANGE:
+            with (
+                self.subTest(year=year),
+                self.assertRaisesRegex(ValidationError, "from 1900 to 2100"),
+            ):
+                Strategy.create({"partner_id": self.client.id, "year": year})
         self.assertEqual(self.strategy.year, self.this_year)
         figure = Figure.create({"partner_id": self.client.id, "year": "2020"})
         self.assertEqual(figure.year, 2020)

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..models.access_checks import check_caller
 
@@ -30,6 +31,18 @@ class AccountancyStrategyRecomputeWizard(models.TransientModel):
         ):
             values["partner_ids"] = [fields.Command.set(context["active_ids"])]
         return values
+
+    @api.constrains("year")
+    def _check_year(self):
+        for wizard in self:
+            if not 1900 <= wizard.year <= 2100:
+                raise ValidationError(
+                    self.env._(
+                        "The year %(year)s is not valid: enter a year from 1900 to "
+                        "2100.",
+                        year=wizard.year,
+                    )
+                )
 
     def action_recompute(self):
         check_caller(self, "write")
