@@ -502,6 +502,10 @@ class TestClientDataVisibility(VisibilityFixture, TransactionCase):
             portal.partner_id.with_user(portal).read(["name"])[0]["name"],
             portal.partner_id.name,
         )
+        # Nor any data of their own client.
+        for model in CLIENT_DATA_MODELS:
+            with self.subTest(model=model), self.assertRaises(AccessError):
+                self.env[model].with_user(portal).search([])
 
 
 @tagged("post_install", "-at_install")
