@@ -215,6 +215,43 @@ class TestConcurrency(BaseCase):
         self._assert_one_refused(self._race(save), "debtor number")
         self.assertEqual(self._count([("debtor_number", "=", number)]), 1)
 
+    def test_loser_gets_the_constraint_message(self):
+        """The other transaction commits between the loser's first query and
+        its save: the loser's Python check cannot see the winner, PostgreSQL
+        refuses it, and the RPC answer is the module's message."""
+        kvk = self._free_kvk()
+        bsn = make_bsn(uuid.uuid4().int % 10**6)
+        numbers = {
+            "KvK number": {"is_company": True, "company_registry": kvk},
+            "BSN": {"bsn": bsn},
+            "debtor number": {"debtor_number": f"R{uuid.uuid4().hex[:10]}"},
+        }
+        for fragment, vals in numbers.items():
+            with self.subTest(number=fragment), self.registry.cursor() as cr:
+                env = self._env(cr)
+                cr.execute("SELECT 1")  # the loser's snapshot
+                self._committed(
+                    lambda env, vals=vals: env["res.partner"].create(
+                        dict(vals, name=f"{self.tag} winner")
+                    )
+                )
+                with (
+                    mute_logger("odoo.sql_db"),
+                    self.assertRaises(ValidationError) as cm,
+                ):
+                    retrying(
+                        lambda env=env, vals=vals: env["res.partner"].create(
+                            dict(vals, name=f"{self.tag} loser")
+                        ),
+                        env,
+                    )
+                cr.rollback()
+                message = str(cm.exception)
+                self.assertIn("Another relation", message)
+                self.assertIn(fragment, message)
+                self.assertIn("saved at the same moment", message)
+        self.assertFalse(self._count([("name", "=", f"{self.tag} loser")]))
+
     # ------------------------------------------------------------
     # Rules over several rows: lock of the parent row
     # ------------------------------------------------------------

@@ -1,5 +1,10 @@
+import json
+
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.mail.tests.common import mail_new_test_user
 
 from .common import (
     BRANCH_VALID,
@@ -180,3 +185,162 @@ class TestPartnerDuplicates(AccountancyCrmCommon):
         )
         branch_copy = branch.copy()
         self.assertFalse(branch_copy.kvk_branch_number)
+
+
+@tagged("post_install", "-at_install")
+class TestDuplicateOfHiddenClient(HttpCase):
+    """Issue 16, defect 8: with "Everyone sees all clients" off, the duplicate
+    checks must not tell an accountancy user the name of a client they may not
+    see (KvK, BSN and debtor numbers could be tried one by one to find out who
+    is a client of the firm). The message says that such a relation exists and
+    whom to ask."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.config.settings"].create(
+            {"group_accountancy_see_all_clients": False}
+        ).execute()
+        cls.user = mail_new_test_user(
+            cls.env,
+            login="dup_hidden_user",
+            password="dup_hidden_user_pw",
+            groups="accountancy_crm.group_user,accountancy_crm.group_fiscal_data",
+        )
+        cls.company = cls.env.company
+        cls.hidden = cls.env["res.partner"].create(
+            {
+                "name": "Hidden Client Holding B.V.",
+                "is_company": True,
+                "relation_kind": "client",
+                "company_registry": KVK_VALID,
+                "debtor_number": "D-HIDDEN",
+                "company_id": cls.company.id,
+            }
+        )
+        cls.hidden_person = cls.env["res.partner"].create(
+            {
+                "name": "Hidden Client Person",
+                "relation_kind": "client",
+                "bsn": BSN_VALID,
+            }
+        )
+        # Not a client: every accountancy user sees it.
+        cls.visible = cls.env["res.partner"].create(
+            {
+                "name": "Visible Supplier B.V.",
+                "is_company": True,
+                "relation_kind": "supplier",
+                "company_registry": KVK_VALID_2,
+                "debtor_number": "D-VISIBLE",
+                "company_id": cls.company.id,
+            }
+        )
+        cls.names = [cls.hidden.name, cls.hidden_person.name, cls.visible.name]
+        cls.attempts = {
+            "KvK number": {
+                "name": "Try KvK B.V.",
+                "is_company": True,
+                "company_registry": KVK_VALID,
+            },
+            "BSN": {"name": "Try BSN", "bsn": BSN_VALID},
+            "debtor number": {
+                "name": "Try Debtor",
+                "debtor_number": "D-HIDDEN",
+                "company_id": cls.company.id,
+            },
+        }
+
+    def setUp(self):
+        super().setUp()
+        # Without these the tests would prove nothing.
+        self.assertFalse(self.user.has_group("accountancy_crm.group_see_all_clients"))
+        partners = (self.hidden | self.hidden_person).with_user(self.user)
+        self.assertFalse(partners._filtered_access("read"))
+        self.assertTrue(self.visible.with_user(self.user).has_access("read"))
+
+    def _count_attempts(self):
+        return (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search_count([("name", "like", "Try ")])
+        )
+
+    def _assert_hidden_message(self, message, number):
+        for name in self.names:
+            self.assertNotIn(name, message)
+        self.assertIn("you may not see", message)
+        self.assertIn("ask an accountancy manager", message)
+        self.assertIn(number, message)
+
+    def test_with_user(self):
+        Partner = self.env["res.partner"].with_user(self.user)
+        for number, vals in self.attempts.items():
+            with self.subTest(number=number):
+                with self.assertRaises(ValidationError) as cm:
+                    Partner.create(dict(vals))
+                self._assert_hidden_message(str(cm.exception), number)
+        self.assertEqual(self._count_attempts(), 0)
+
+    def test_on_write(self):
+        """Giving an existing relation the number of a hidden client."""
+        mine = (
+            self.env["res.partner"]
+            .with_user(self.user)
+            .create({"name": "Own Company B.V.", "is_company": True})
+        )
+        with self.assertRaises(ValidationError) as cm:
+            mine.write({"company_registry": KVK_VALID})
+        self._assert_hidden_message(str(cm.exception), "KvK number")
+        mine.invalidate_recordset()
+        self.assertFalse(mine.company_registry)
+
+    @mute_logger("odoo.http")
+    def test_json_rpc(self):
+        self.authenticate("dup_hidden_user", "dup_hidden_user_pw")
+        for number, vals in self.attempts.items():
+            with self.subTest(number=number):
+                payload = {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "id": 1,
+                    "params": {
+                        "model": "res.partner",
+                        "method": "create",
+                        "args": [[vals]],
+                        "kwargs": {},
+                    },
+                }
+                body = self.url_open(
+                    "/web/dataset/call_kw/res.partner/create",
+                    data=json.dumps(payload),
+                    headers={"Content-Type": "application/json"},
+                ).json()
+                error = body["error"]["data"]
+                self.assertEqual(error["name"], "odoo.exceptions.ValidationError")
+                self._assert_hidden_message(error["message"], number)
+                self.assertNotIn(self.hidden.name, json.dumps(body))
+        self.assertEqual(self._count_attempts(), 0)
+
+    def test_visible_duplicate_is_named(self):
+        """A duplicate the user may see keeps the message that names it."""
+        Partner = self.env["res.partner"].with_user(self.user)
+        with self.assertRaises(ValidationError) as cm:
+            Partner.create(
+                {
+                    "name": "Try Copy",
+                    "is_company": True,
+                    "company_registry": KVK_VALID_2,
+                }
+            )
+        self.assertIn("Visible Supplier B.V.", str(cm.exception))
+        with self.assertRaises(ValidationError) as cm:
+            Partner.create(
+                {
+                    "name": "Try Copy Debtor",
+                    "debtor_number": "D-VISIBLE",
+                    "company_id": self.company.id,
+                }
+            )
+        self.assertIn("Visible Supplier B.V.", str(cm.exception))
+        self.assertEqual(self._count_attempts(), 0)
