@@ -168,10 +168,14 @@ class AccountancySalesTarget(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # The closed-years check compares years: validate their type first.
+        for vals in vals_list:
+            self._accountancy_check_year_values(vals)
         self._check_closed_years(vals.get("year") for vals in vals_list)
         return super().create(vals_list)
 
     def write(self, vals):
+        self._accountancy_check_year_values(vals)
         years = self.mapped("year")
         if "year" in vals:
             years.append(vals["year"])

@@ -31,7 +31,9 @@ from . import test_partner_numbers
 from . import test_performance
 from . import test_pipeline_performance
 from . import test_planning_team
+from . import test_portal_acceptance
 from . import test_precalculation
+from . import test_protected_state
 from . import test_quote_approval
 from . import test_quote_outcome
 from . import test_rollover
@@ -39,6 +41,7 @@ from . import test_rpc_sweep
 from . import test_sales_report
 from . import test_sales_target
 from . import test_scale_guards
+from . import test_secrets_rpc
 from . import test_security
 from . import test_security_rpc
 from . import test_seed_firm
@@ -56,3 +59,4 @@ from . import test_tour_planning
 from . import test_tour_relation_card
 from . import test_tour_sales
 from . import test_tour_strategy
+from . import test_year_mixin

@@ -77,6 +77,8 @@ EXPECTED_ACCESS = {
     "accountancy.sync.endpoint": ("", "", "rwcu", "", ""),
     "accountancy.sync.message": ("", "", "rwu", "", ""),
     "accountancy.task.generation.wizard": ("", "", "rwcu", "", ""),
+    # Abstract: the year checks of the models above, no table of its own.
+    "accountancy.year.mixin": ("", "", "", "", ""),
     # Models the module extends: their rights come from their own modules and
     # the groups this module implies (partner manager, project manager).
     # Meetings: every employee (calendar's own rights).
