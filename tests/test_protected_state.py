@@ -344,3 +344,72 @@ class TestProtectedState(HttpCase, AcceptanceCommon):
         strategy = Strategy.with_user(self.user_acc).create({"partner_id": client.id})
         strategy.with_user(self.user_manager).is_pep = True
         self.assertTrue(strategy.is_pep)
+
+    # Snapshot links: a frozen file is made by freezing only
+
+    @mute_logger("odoo.http", "odoo.models", "odoo.addons.base.models.ir_attachment")
+    def test_snapshot_only_by_freezing(self):
+        Snapshot = self.env["accountancy.snapshot"]
+        snapshot = Snapshot.create({"partner_id": self.client.id, "reason": "Yearly"})
+        fnames = ["partner_id", "company_id", "user_id", "reason", "data_hash"]
+        before = snapshot.read(fnames)
+        other = self._create_company("Other Snapshot B.V.", relation_kind="client")
+        count = Snapshot.search_count([])
+        for vals in (
+            {"partner_id": other.id},
+            {"user_id": self.user_manager.id},
+            {"data_json": "{}", "data_hash": "0" * 64},
+        ):
+            with self.subTest(vals=vals):
+                for user, password in (
+                    (self.user_acc, "acc_user_pw"),
+                    (self.user_manager, "acc_manager_pw"),
+                ):
+                    self.assertEqual(
+                        self._rpc(
+                            user,
+                            password,
+                            Snapshot._name,
+                            "write",
+                            [snapshot.ids, vals],
+                        ),
+                        USER_ERROR,
+                    )
+                    self.assertEqual(
+                        self._rpc(
+                            user,
+                            password,
+                            Snapshot._name,
+                            "create",
+                            [dict({"partner_id": other.id, "reason": "x"}, **vals)],
+                        ),
+                        USER_ERROR,
+                    )
+        # nor through its PDF, an attachment of the snapshot
+        pdf = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", Snapshot._name),
+                    ("res_id", "=", snapshot.id),
+                    ("res_field", "=", "pdf_file"),
+                ]
+            )
+        )
+        self.assertEqual(len(pdf), 1)
+        checksum = pdf.checksum
+        self.assertEqual(
+            self._rpc(
+                self.user_acc,
+                "acc_user_pw",
+                "ir.attachment",
+                "write",
+                [pdf.ids, {"datas": "Zm9yZ2Vk"}],
+            ),
+            ACCESS_ERROR,
+        )
+        self.env.invalidate_all()
+        self.assertEqual(pdf.checksum, checksum)
+        self.assertEqual(snapshot.read(fnames), before)
+        self.assertEqual(Snapshot.search_count([]), count)

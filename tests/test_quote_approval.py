@@ -562,7 +562,11 @@ class TestQuoteApprovalHttp(HttpCase, QuoteCommon):
                 "signature": "iVBORw0KGgo=",
             },
         )
-        self.assertIn("not in a state requiring customer signature", result["error"])
+        # a plain message that names nobody; the salesperson gets a to-do
+        self.assertIn("cannot be accepted online", result["error"])
+        for manager in (self.sales_manager, self.sales_manager_2):
+            self.assertNotIn(manager.name, result["error"])
+        self.assertEqual(order.activity_ids.user_id, self.salesman)
         self.env.invalidate_all()
         self.assertEqual(order.state, "draft")
         self.assertFalse(order.signature)
