@@ -71,54 +71,6 @@ ARGUMENTS = {
     "generate_xlsx_report": ([None, {}, []], {}),
 }
 
-# Failing methods in files other helpers of issue 16 are privatizing or
-# guarding (wp/sweep only: the lead removes this list when merging them).
-EXPECTED_TO_BE_FIXED = frozenset(
-    {
-        # models/accountancy_kvk_client.py (made private on wp/secrets)
-        "accountancy.kvk.client.normalize_kvk_number",
-        "accountancy.kvk.client.search",
-        "accountancy.kvk.client.get_profile",
-        "accountancy.kvk.client.get_branch_profile",
-        "accountancy.kvk.client.partner_values",
-        # models/res_config_settings.py
-        "res.config.settings.get_values",
-        # models/accountancy_client_acceptance.py
-        "accountancy.client.acceptance.action_view_documents",
-        # models/accountancy_client_group.py
-        "accountancy.client.group.action_view_members",
-        "accountancy.client.group.get_import_templates",
-        # models/accountancy_assignment.py
-        "accountancy.assignment.get_import_templates",
-        # models/res_partner_relation.py
-        "res.partner.relation.get_import_templates",
-        # models/accountancy_sync_endpoint.py
-        "accountancy.sync.endpoint.action_view_messages",
-        # models/crm_lead.py
-        "crm.lead.action_view_contact_moments",
-        # models/res_partner.py
-        "res.partner.get_import_templates",
-        "res.partner.action_freeze_client_file",
-        "res.partner.action_view_snapshots",
-        "res.partner.action_log_contact_moment",
-        "res.partner.action_view_contact_moments",
-        "res.partner.action_view_nps_responses",
-        "res.partner.action_view_client_group_members",
-        "res.partner.action_view_team",
-        "res.partner.action_view_service_plans",
-        "res.partner.schedule_meeting",
-        "res.partner.action_view_projects",
-        # Files of no helper of issue 16 (listed for the lead):
-        # models/accountancy_annual_figure.py, accountancy_sector.py,
-        # accountancy_strategy.py, reports/accountancy_*_xlsx.py
-        "accountancy.annual.figure.get_import_templates",
-        "accountancy.sector.get_import_templates",
-        "accountancy.strategy.get_import_templates",
-        "report.accountancy_crm.capacity_overview_xlsx.generate_xlsx_report",
-        "report.accountancy_crm.strategy_overview_xlsx.generate_xlsx_report",
-    }
-)
-
 
 def module_public_methods(env):
     """[(model name, method name)] of every method callable over RPC that a
@@ -362,8 +314,6 @@ class TestRpcSweep(KvkTimeoutMixin, HttpCase):
             answer = execute_kw(self, user, password, model_name, name, args, kwargs)
             self.env.invalidate_all()
             after = self._state()
-            if f"{model_name}.{name}" in EXPECTED_TO_BE_FIXED:
-                continue
             if not (isinstance(answer, str) and answer in REFUSALS):
                 failures.append(f"{model_name}.{name}: answered {answer!r:.200}")
             changed = [
