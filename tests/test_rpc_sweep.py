@@ -17,7 +17,7 @@ onchange, web_search_read...), which the access rights and record rules guard.
 import inspect
 
 from odoo import models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessDenied, AccessError, UserError
 from odoo.service.model import get_public_method
 from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL, mute_logger
@@ -340,3 +340,36 @@ class TestRpcSweep(KvkTimeoutMixin, HttpCase):
     @mute_logger("odoo.http", "odoo.models", "odoo.addons.accountancy_crm")
     def test_sweep_internal_user_without_accountancy_group(self):
         self._sweep(self.user_employee, "sweep_employee_pw")
+
+    @mute_logger("odoo.http", "odoo.models", "odoo.addons.accountancy_crm")
+    def test_sweep_arguments_work_for_administrator(self):
+        """The refusals above are the callers': the same calls made by the
+        administrator (in Python, each rolled back: over RPC they outlast the
+        request timeout) answer or give a business error, never a crash of
+        wrong ids or arguments."""
+        admin = self.env.ref("base.user_admin")
+        crashes = []
+        for model_name, name in self.methods:
+            args, kwargs = self._arguments(model_name, name)
+            model = self.env[model_name].with_user(admin)
+            if getattr(getattr(type(model), name), "_api", None) is None:
+                model, args = model.browse(args[0]), args[1:]
+            try:
+                with self.env.cr.savepoint():
+                    getattr(model, name)(*args, **kwargs)
+                    self.env.flush_all()  # a crash of the SQL shows here
+                    raise RolledBack
+            except (RolledBack, UserError, AccessDenied):
+                pass
+            except Exception as error:  # noqa: BLE001 -- any other is a crash
+                crashes.append(f"{model_name}.{name}: {error!r:.200}")
+            self.env.invalidate_all()
+        if crashes:
+            self.fail(
+                "Calls that crash for the administrator (fix ARGUMENTS or the "
+                "fixtures in tests/test_rpc_sweep.py):\n" + "\n".join(crashes)
+            )
+
+
+class RolledBack(Exception):
+    """Raised to roll back the savepoint of a call that worked."""
