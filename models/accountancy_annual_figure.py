@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .access_checks import check_caller
+
 
 class AccountancyAnnualFigure(models.Model):
     _name = "accountancy.annual.figure"
@@ -102,6 +104,8 @@ class AccountancyAnnualFigure(models.Model):
 
     @api.model
     def get_import_templates(self):
+        # The templates are for those who may import (create) such records.
+        check_caller(self, "create", group=None)
         return super().get_import_templates() + [
             {
                 "label": self.env._("Import template for annual figures"),

@@ -3,6 +3,8 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .access_checks import check_caller
+
 
 class AccountancyAssignment(models.Model):
     """Who of the firm serves a client in which role in a given year."""
@@ -133,6 +135,8 @@ class AccountancyAssignment(models.Model):
 
     @api.model
     def get_import_templates(self):
+        # The templates are for those who may import (create) such records.
+        check_caller(self, "create", group=None)
         return super().get_import_templates() + [
             {
                 "label": self.env._("Import template for teams per year"),

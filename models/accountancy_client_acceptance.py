@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
 
 from . import protected_fields
+from .access_checks import check_caller
 from .concurrency import lock_rows
 
 # Who may read and change the identification, UBO, PEP, sanctions and risk data
@@ -643,6 +644,7 @@ class AccountancyClientAcceptance(models.Model):
         }
 
     def action_view_documents(self):
+        check_caller(self, "read")
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",

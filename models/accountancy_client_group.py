@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .access_checks import check_caller
+
 
 class AccountancyClientGroup(models.Model):
     """The family of entities the firm serves as one whole (klantgroep)."""
@@ -57,6 +59,8 @@ class AccountancyClientGroup(models.Model):
 
     @api.model
     def get_import_templates(self):
+        # The templates are for those who may import (create) such records.
+        check_caller(self, "create", group=None)
         return super().get_import_templates() + [
             {
                 "label": self.env._("Import template for client groups"),
@@ -79,6 +83,7 @@ class AccountancyClientGroup(models.Model):
         self.env["res.partner"].browse(members.ids)._accountancy_check_visible()
 
     def action_view_members(self):
+        check_caller(self, "read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "accountancy_crm.res_partner_action_relations"

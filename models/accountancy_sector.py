@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .access_checks import check_caller
+
 
 class AccountancySector(models.Model):
     _name = "accountancy.sector"
@@ -43,6 +45,8 @@ class AccountancySector(models.Model):
 
     @api.model
     def get_import_templates(self):
+        # The templates are for those who may import (create) such records.
+        check_caller(self, "create", group=None)
         return super().get_import_templates() + [
             {
                 "label": self.env._("Import template for sectors"),

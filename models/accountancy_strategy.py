@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from . import protected_fields
+from .access_checks import check_caller
 
 # Sources whose values the recompute reads from the database; the others
 # (write-offs, ambassador, continuity, by hand) are entered by the user.
@@ -178,6 +179,8 @@ class AccountancyStrategy(models.Model):
 
     @api.model
     def get_import_templates(self):
+        # The templates are for those who may import (create) such records.
+        check_caller(self, "create", group=None)
         return super().get_import_templates() + [
             {
                 "label": self.env._("Import template for client strategies"),

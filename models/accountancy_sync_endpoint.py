@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
+from .access_checks import check_caller
 from .res_partner import RELATION_KINDS
 
 # Relation kinds an endpoint receives: one boolean per kind of
@@ -167,6 +168,7 @@ class AccountancySyncEndpoint(models.Model):
         return result
 
     def action_view_messages(self):
+        check_caller(self, "read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "accountancy_crm.accountancy_sync_message_action"

@@ -4,6 +4,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
+from .access_checks import check_caller
+
 
 class CrmLead(models.Model):
     _inherit = "crm.lead"
@@ -165,6 +167,7 @@ class CrmLead(models.Model):
         }
 
     def action_view_contact_moments(self):
+        check_caller(self, "read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "accountancy_crm.accountancy_contact_moment_action"

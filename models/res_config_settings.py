@@ -195,6 +195,9 @@ class ResConfigSettings(models.TransientModel):
         "high-risk third countries, plus any the firm adds.",
     )
 
+    # Called by default_get in Python only (the web client calls default_get
+    # and onchange): not over RPC, where it would give any user the settings.
+    @api.private
     @api.model
     def get_values(self):
         res = super().get_values()

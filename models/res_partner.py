@@ -10,6 +10,7 @@ from odoo.osv import expression
 from odoo.tools import SQL
 
 from . import import_bisect, protected_fields
+from .access_checks import USER_GROUP, check_caller
 from .accountancy_client_acceptance import ACCEPTANCE_STATUSES
 
 # Set by action_accountancy_approve and the reject wizard only (see
@@ -1314,6 +1315,8 @@ class ResPartner(models.Model):
 
     @api.model
     def get_import_templates(self):
+        # The templates are for those who may import (create) such records.
+        check_caller(self, "create", group=None)
         return super().get_import_templates() + [
             {
                 "label": self.env._("Import template for relations"),
@@ -1414,6 +1417,7 @@ class ResPartner(models.Model):
 
     def action_freeze_client_file(self):
         """Ask why, then freeze the client file (see the freeze wizard)."""
+        check_caller(self, "read")
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
@@ -1426,6 +1430,7 @@ class ResPartner(models.Model):
         }
 
     def action_view_snapshots(self):
+        check_caller(self, "read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "accountancy_crm.accountancy_snapshot_action"
@@ -1436,6 +1441,7 @@ class ResPartner(models.Model):
 
     def action_log_contact_moment(self):
         """Open a new contact moment with this relation (and contact person)."""
+        check_caller(self, "read")
         self.ensure_one()
         relation = self.commercial_partner_id
         return {
@@ -1452,6 +1458,7 @@ class ResPartner(models.Model):
         }
 
     def action_view_contact_moments(self):
+        check_caller(self, "read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "accountancy_crm.accountancy_contact_moment_action"
@@ -1461,6 +1468,7 @@ class ResPartner(models.Model):
         return action
 
     def action_view_nps_responses(self):
+        check_caller(self, "read")
         self.ensure_one()
         relation = self.commercial_partner_id
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -1497,10 +1505,19 @@ class ResPartner(models.Model):
         partners.flush_recordset(["accountancy_lifecycle_stage"])
 
     def action_view_client_group_members(self):
+        check_caller(self, "read")
         self.ensure_one()
+        if not self.client_group_id:
+            raise UserError(
+                self.env._(
+                    "%(partner)s is not in a client group: set its client group first.",
+                    partner=self.display_name,
+                )
+            )
         return self.client_group_id.action_view_members()
 
     def action_view_team(self):
+        check_caller(self, "read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "accountancy_crm.accountancy_assignment_action"
@@ -1513,6 +1530,7 @@ class ResPartner(models.Model):
         return action
 
     def action_view_service_plans(self):
+        check_caller(self, "read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "accountancy_crm.accountancy_service_plan_action"
@@ -1538,6 +1556,10 @@ class ResPartner(models.Model):
         return result
 
     def schedule_meeting(self):
+        # Calendar's button for every internal user; the module's relations
+        # (clients, prospects...) are for the accountancy users only.
+        accountancy = any(self.commercial_partner_id.mapped("relation_kind"))
+        check_caller(self, "read", group=USER_GROUP if accountancy else None)
         action = super().schedule_meeting()
         relation = self.commercial_partner_id
         if relation.relation_kind:
@@ -1552,6 +1574,7 @@ class ResPartner(models.Model):
         return action
 
     def action_view_projects(self):
+        check_caller(self, "read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "project.open_view_project_all"

@@ -89,7 +89,10 @@ class SaleOrderLine(models.Model):
             quantity = line.product_uom_qty or 1.0
             picked = Planned._pick_norms(
                 norms.get(line.product_id.accountancy_service, []),
-                client.client_type_id.id,
+                # sudo: the client type has groups=accountancy user, but a
+                # salesperson without that group sells too; only its id is
+                # used, to pick the hour norms.
+                client.sudo().client_type_id.id,
                 line.company_id.id,
             )
             vals_list.extend(

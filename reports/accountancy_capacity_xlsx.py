@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 
 from ..models.accountancy_capacity_report import CAPACITY_FIGURES
 
@@ -76,6 +76,8 @@ class CapacityOverviewXlsx(models.AbstractModel):
         )
         return blocks
 
+    # report_xlsx calls it from Python only (create_xlsx_report).
+    @api.private
     def generate_xlsx_report(self, workbook, data, records):
         sheet = workbook.add_worksheet(self.env._("Capacity"))
         bold = workbook.add_format({"bold": True})

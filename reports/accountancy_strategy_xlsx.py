@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 
 # Band columns of the overview: (xml id of the criterion, column header).
 BAND_COLUMNS = [
@@ -89,6 +89,8 @@ class StrategyOverviewXlsx(models.AbstractModel):
             rows.append(row)
         return rows
 
+    # report_xlsx calls it from Python only (create_xlsx_report).
+    @api.private
     def generate_xlsx_report(self, workbook, data, strategies):
         sheet = workbook.add_worksheet(self.env._("Strategy overview"))
         bold = workbook.add_format({"bold": True})
