@@ -53,10 +53,14 @@ registry.category("web_tour.tours").add("accountancy_relation_card_tour", {
             trigger: '.o_field_widget[name=company_type] input[data-value="company"]',
             run: "click",
         },
-        { trigger: ".o_field_widget[name=name] input", run: "edit Tourman Holding B.V." },
+        // The name only once the onchanges of the type and the legal form are
+        // back: an answer that arrives after the typing may empty the name.
         { trigger: ".o_field_widget[name=legal_form] select", run: 'select "bv"' },
+        { trigger: '.o_field_widget[name=tax_regime]:contains("VPB")' },
+        { trigger: ".o_field_widget[name=name] input", run: "edit Tourman Holding B.V." },
         { trigger: "a[name=accountancy_numbers]", run: "click" },
         { trigger: ".o_field_widget[name=company_registry] input", run: "edit 9900 1122" },
+        { trigger: '.o_field_widget[name=name] input:value("Tourman Holding B.V.")' },
         ...saveForm(),
         // The shareholder and his percentage.
         { trigger: "a[name=accountancy_holding]", run: "click" },
