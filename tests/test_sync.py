@@ -314,7 +314,7 @@ class TestSync(KvkTimeoutMixin, AccountancyCrmCommon):
         manager_endpoint = self.endpoint.with_user(self.user_manager)
         # The manager sees that a secret is set, never the secret itself.
         with self.assertRaises(AccessError):
-            manager_endpoint.secret  # noqa: B018
+            manager_endpoint.read(["secret"])
         self.assertTrue(manager_endpoint.secret_set)
         self.assertEqual(manager_endpoint.queued_count, 1)
         self.assertEqual(
