@@ -375,6 +375,9 @@ class TestProtectedState(HttpCase, AcceptanceCommon):
                         ),
                         USER_ERROR,
                     )
+                    if set(vals) <= {"partner_id", "reason"}:
+                        # A client and a reason are what freezing gives.
+                        continue
                     self.assertEqual(
                         self._rpc(
                             user,
