@@ -19,6 +19,7 @@
         "partner_multi_relation",
         "report_xlsx",
         "web_widget_x2many_2d_matrix",
+        "queue_job",
     ],
     "external_dependencies": {"python": ["python-stdnum", "icalendar"]},
     "data": [

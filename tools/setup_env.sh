@@ -83,4 +83,9 @@ admin_passwd = admin
 http_interface = ${HTTP_INTERFACE:-127.0.0.1}
 http_port = ${HTTP_PORT:-8069}
 without_demo = False
+# queue_job's job runner runs inside every server started with this file.
+server_wide_modules = base,web,queue_job
+
+[queue_job]
+channels = ${QUEUE_JOB_CHANNELS:-root:2}
 CONF
