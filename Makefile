@@ -12,9 +12,14 @@ export BUILD ?= $(CACHE)/build-$(shell printf %s "$(CURDIR)" | sha1sum | cut -c1
 CONF := $(BUILD)/odoo.conf
 ODOO := $(VENV)/bin/python $(ODOO_SRC)/odoo-bin -c $(CONF)
 MODULE := accountancy_crm
-export PGHOST := 127.0.0.1
-export PGUSER := odoo
-export PGPASSWORD := odoo
+# PostgreSQL: PGHOST/PGPORT, and the role Odoo connects as (DB_USER, DB_PASSWORD;
+# tools/setup_env.sh creates it and writes it into odoo.conf). psql, createdb
+# and dropdb here connect as that same role, whatever PGUSER the caller has.
+export PGHOST ?= 127.0.0.1
+export DB_USER ?= odoo
+export DB_PASSWORD ?= odoo
+export PGUSER := $(DB_USER)
+export PGPASSWORD := $(DB_PASSWORD)
 
 PYTEST_DB = $(TEST_DB)
 # pytest runs from the addons folder so that the module is imported as

@@ -4,7 +4,8 @@ from odoo.tools import SQL
 from .access_checks import check_caller
 from .accountancy_service_plan import MONTHS
 
-# The figures of one month of the overview, in the order of seed 000.
+# The figures of one month of the overview, in the order the firm's
+# capacity sheet lists them.
 CAPACITY_FIGURES = [
     "contract_hours",
     "indirect_hours",
@@ -16,7 +17,7 @@ CAPACITY_FIGURES = [
 
 
 class AccountancyCapacityReport(models.Model):
-    """Capacity per employee per month (seed 000): contract hours, indirect and
+    """Capacity per employee per month: contract hours, indirect and
     absent hours, available for production, already planned, manual control
     hours and free capacity, from the employee budgets and the planned hours.
 

@@ -3,7 +3,7 @@ from odoo.exceptions import ValidationError
 
 
 class AccountancyClientType(models.Model):
-    """Client type A-D by the total points of the strategy (seed 000)."""
+    """Client type A-D by the total points of the strategy."""
 
     _name = "accountancy.client.type"
     _description = "Client type"

@@ -15,7 +15,7 @@ OPPORTUNITY_KINDS = ["opportunity_won", "opportunity_open", "opportunity_lost"]
 
 
 class AccountancySalesReport(models.Model):
-    """The forecast dashboard (seed 004): one row per fact, i.e. per
+    """The forecast dashboard: one row per fact, i.e. per
     opportunity (won, open or lost), per sales target (or target month) and
     per contact moment, with the salesperson, sales team, department and date,
     so that one grouped query gives this year against the previous years,

@@ -17,7 +17,7 @@ SOURCES = [
 
 class AccountancyScoreCriterion(models.Model):
     """A criterion of the client scoring, with the bands that turn its value
-    into points (seed 000: 13 points to distribute)."""
+    into points (the shipped scoring has 13 points to distribute)."""
 
     _name = "accountancy.score.criterion"
     _description = "Scoring criterion"

@@ -38,7 +38,7 @@ def parse_months(text):
 
 class AccountancyStrategy(models.Model):
     """The strategy of a client for one year: a value per scoring criterion,
-    the points these give and the client type of the total (seed 000)."""
+    the points these give and the client type of the total."""
 
     _name = "accountancy.strategy"
     _description = "Client strategy"

@@ -391,7 +391,7 @@ class ResPartner(models.Model):
     advisory_status_ids = fields.One2many(
         "accountancy.advisory.status", "partner_id", string="Advisory services"
     )
-    # Customer relationship cycle and NPS (issue 6). The first invoice date is
+    # Customer relationship cycle and NPS. The first invoice date is
     # recomputed when customer invoices are posted, reset or cancelled (see
     # account.move), the stage also daily (a new client becomes loyal a year
     # after the first invoice).

@@ -12,7 +12,7 @@ DEFAULT_TARGET_DOMAIN = "[('relation_kind', '=', 'client')]"
 
 
 class UtmCampaign(models.Model):
-    """A sales campaign of the firm (seed 004): its cost, the relations it
+    """A sales campaign of the firm: its cost, the relations it
     targets, the actions scheduled on them and the opportunities it brought,
     which give its return."""
 

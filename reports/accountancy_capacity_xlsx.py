@@ -2,12 +2,12 @@ from odoo import api, models
 
 from ..models.accountancy_capacity_report import CAPACITY_FIGURES
 
-# Columns of seed 000's capacity layout.
+# Columns of the capacity layout (one block per employee and year).
 COL_ROLE, COL_CODE, COL_NAME, COL_YEAR, COL_TOTAL = range(5)
 
 
 class CapacityOverviewXlsx(models.AbstractModel):
-    """The capacity overview of seed 000 as a spreadsheet: per employee and year
+    """The capacity overview as a spreadsheet: per employee and year
     a block header (role, employee code and name, year), then the rows contract
     hours (with the part-time %), indirect and absent, available for production,
     already planned, control hours and free capacity, with the total of the year

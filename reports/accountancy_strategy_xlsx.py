@@ -11,7 +11,7 @@ BAND_COLUMNS = [
 
 
 class StrategyOverviewXlsx(models.AbstractModel):
-    """The strategy overview of seed 000 as a spreadsheet: one row per client
+    """The strategy overview as a spreadsheet: one row per client
     strategy with the band of each criterion, the points and the client type."""
 
     _name = "report.accountancy_crm.strategy_overview_xlsx"

@@ -3,11 +3,13 @@ import json
 from stdnum.nl import bsn as nl_bsn
 
 from odoo import Command, fields
-from odoo.tests.common import TransactionCase, get_db_name
+from odoo.tests import TransactionCase, get_db_name
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-# Checked numbers (see the domain notes, section 5).
+# Valid Dutch numbers: BSN and RSIN pass the eleven test (stdnum.nl.bsn),
+# 123456789 does not; payroll tax number = RSIN/BSN + L + 2 digits; VAT in the
+# 2020 mod-97 form; KvK numbers have 8 digits (no check digit), branch numbers 12.
 BSN_VALID = "111222333"
 BSN_VALID_2 = "123456782"
 BSN_INVALID = "123456789"

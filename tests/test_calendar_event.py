@@ -9,6 +9,7 @@ from odoo.addons.mail.tests.common import mail_new_test_user
 from .common import AccountancyCrmCommon, execute_kw
 
 
+@tagged("post_install", "-at_install")
 class TestCalendarEvent(AccountancyCrmCommon):
     """Meetings linked to the relation they are about, and the card's
     meetings button."""

@@ -7,6 +7,7 @@ from odoo.addons.mail.tests.common import mail_new_test_user
 from .common import AccountancyCrmCommon
 
 
+@tagged("post_install", "-at_install")
 class CampaignCommon(AccountancyCrmCommon):
     @classmethod
     def setUpClass(cls):
@@ -57,6 +58,7 @@ class CampaignCommon(AccountancyCrmCommon):
         return lead
 
 
+@tagged("post_install", "-at_install")
 class TestCampaign(CampaignCommon):
     @classmethod
     def setUpClass(cls):
@@ -172,6 +174,7 @@ class TestCampaign(CampaignCommon):
                 self.assertEqual(found, lead)
 
 
+@tagged("post_install", "-at_install")
 class TestCampaignTargets(CampaignCommon):
     @classmethod
     def setUpClass(cls):

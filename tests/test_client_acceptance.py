@@ -562,7 +562,6 @@ class TestClientAcceptanceBlocking(AcceptanceCommon):
             )
         )
 
-    @tagged("is_query_count")
     def test_check_constant_queries(self):
         """The blocking check costs the same for 10 and for 100 clients."""
         self._set_mode("planning_tasks", "overdue")
@@ -695,7 +694,6 @@ class TestClientAcceptanceReviewCron(AcceptanceCommon):
         self.assertTrue(all(acceptances.mapped("is_review_overdue")))
         self.assertEqual(len(self._activities(acceptances)), 5)
 
-    @tagged("is_query_count")
     def test_cron_constant_queries(self):
         counts = []
         for size in (1, 10, 100):  # the first run warms the caches up

@@ -1,4 +1,4 @@
-"""Issue 16, defects 3 and 4 and the internal judgement: client data follows
+"""Client data follows
 the client's visibility, a user cannot widen their own visibility, portal
 users do not read the firm's judgement of a client.
 
@@ -36,6 +36,7 @@ CLIENT_DATA_MODELS = (
 MUTE = ("odoo.addons.base.models.ir_rule", "odoo.models", "odoo.http")
 
 
+@tagged("post_install", "-at_install")
 class VisibilityFixture:
     """Two clients: one of the accountancy user's team, one of someone else's
     team (in another client group), each with data in every client model; the
@@ -200,7 +201,7 @@ class TestClientDataVisibility(VisibilityFixture, TransactionCase):
 
     @mute_logger(*MUTE)
     def test_user_reads_no_data_of_hidden_clients(self):
-        """Defect 3: with the setting off, snapshots, assignments, annual
+        """With the setting off, snapshots, assignments, annual
         figures, strategy lines, planned hours... of a client outside the
         user's teams are neither found nor read."""
         user = self.user_acc
@@ -371,7 +372,7 @@ class TestClientDataVisibility(VisibilityFixture, TransactionCase):
                 )
 
     # ------------------------------------------------------------------
-    # Defect 4: widening one's own visibility
+    # Widening one's own visibility
     # ------------------------------------------------------------------
 
     def _assert_still_hidden(self):

@@ -21,7 +21,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.exceptions import ValidationError
 from odoo.modules.registry import Registry
 from odoo.service.model import retrying
-from odoo.tests.common import BaseCase, get_db_name, tagged
+from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import SQL, mute_logger
 
 from .common import make_bsn

@@ -1,12 +1,13 @@
 from datetime import date
 
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from .common import AccountancyCrmCommon
 
 
+@tagged("post_install", "-at_install")
 class TestContactMoment(AccountancyCrmCommon):
     @classmethod
     def setUpClass(cls):

@@ -3,8 +3,7 @@ import socket
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from odoo.addons.accountancy_crm.models.accountancy_kvk_client import map_legal_form
-
+from ..models.accountancy_kvk_client import map_legal_form
 from .common import AccountancyCrmCommon
 from .kvk_server import KvkTestServer, KvkTimeoutMixin
 

@@ -9,6 +9,7 @@ from .test_precalculation import PrecalculationCommon
 PARAM = "accountancy_crm.acceptance_block_"
 
 
+@tagged("post_install", "-at_install")
 class LeadProjectCommon(PrecalculationCommon):
     @classmethod
     def setUpClass(cls):

@@ -190,7 +190,7 @@ class TestLookupApi(HttpCase):
         self.assertEqual(self._names(body), [self.client.name])
 
     def test_lookup_bsn_in_url_400(self):
-        """Issue 16, defect 12: a BSN in the query string is refused, for
+        """A BSN in the query string is refused, for
         every user and method, without looking anything up or repeating it."""
         for key in (self.key_fiscal, self.key_acc, self.key_employee):
             for kwargs in ({}, {"body": {}}, {"body": {"bsn": BSN_VALID}}):

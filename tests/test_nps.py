@@ -8,6 +8,7 @@ from odoo.tools import mute_logger
 from .common import AccountancyCrmCommon
 
 
+@tagged("post_install", "-at_install")
 class NpsCommon(AccountancyCrmCommon):
     @classmethod
     def setUpClass(cls):

@@ -2,11 +2,11 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
-from odoo.addons.accountancy_crm.models.accountancy_onboarding import (
-    SCORING_CHECKED_PARAM,
-)
 from odoo.addons.mail.tests.common import mail_new_test_user
 
+from ..models.accountancy_onboarding import (
+    SCORING_CHECKED_PARAM,
+)
 from .common import AccountancyCrmCommon
 
 STEPS = ("relations_done", "team_done", "scoring_done", "planning_done")

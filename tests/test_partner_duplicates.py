@@ -189,7 +189,7 @@ class TestPartnerDuplicates(AccountancyCrmCommon):
 
 @tagged("post_install", "-at_install")
 class TestDuplicateOfHiddenClient(HttpCase):
-    """Issue 16, defect 8: with "Everyone sees all clients" off, the duplicate
+    """With "Everyone sees all clients" off, the duplicate
     checks must not tell an accountancy user the name of a client they may not
     see (KvK, BSN and debtor numbers could be tried one by one to find out who
     is a client of the firm). The message says that such a relation exists and

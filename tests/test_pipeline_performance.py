@@ -1,4 +1,4 @@
-"""Issue 6, performance: with many opportunities and contact moments, the
+"""With many opportunities and contact moments, the
 pipeline's first page and the dashboard's grouped figures cost a number of
 queries that does not grow with the data. The calls are the ones the web
 client makes, with the fields of the real views (get_views)."""

@@ -1,4 +1,4 @@
-"""Issue 16, defect 10: a client whose Wwft acceptance blocks confirming a
+"""A client whose Wwft acceptance blocks confirming a
 quotation cannot Accept & Sign it in the portal; a refusal after the signature
 leaves nothing half-saved; the customer sees a plain message, the salesperson
 gets a to-do. Through the real portal routes, as the client's portal user."""

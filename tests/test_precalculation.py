@@ -8,6 +8,7 @@ from odoo.addons.mail.tests.common import mail_new_test_user
 from .common import AccountancyCrmCommon
 
 
+@tagged("post_install", "-at_install")
 class PrecalculationCommon(AccountancyCrmCommon):
     @classmethod
     def setUpClass(cls):

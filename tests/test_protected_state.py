@@ -1,4 +1,4 @@
-"""Issue 16, defects 5, 6, 7 and 9: state fields are set by their actions
+"""State fields are set by their actions
 only, and fields with groups are checked on create; tried as the user who
 could exploit each, with ``with_user`` and over JSON-RPC, and nothing changes."""
 
@@ -64,7 +64,7 @@ class TestProtectedState(HttpCase, AcceptanceCommon):
             )
         )
 
-    # Defect 5: is_current, retention_until and the state of an acceptance
+    # is_current, retention_until and the state of an acceptance
 
     @mute_logger("odoo.http")
     def test_acceptance_status_only_by_its_actions(self):
@@ -158,7 +158,7 @@ class TestProtectedState(HttpCase, AcceptanceCommon):
         quote.with_user(self.salesman).action_confirm()
         self.assertEqual(quote.state, "sale")
 
-    # Defect 6: the approval of a relation
+    # The approval of a relation
 
     @mute_logger("odoo.http")
     def test_relation_approval_only_by_its_actions(self):
@@ -222,7 +222,7 @@ class TestProtectedState(HttpCase, AcceptanceCommon):
         partner.with_user(self.user_manager).action_accountancy_approve()
         self.assertEqual(partner.accountancy_state, "approved")
 
-    # Defect 7: the approval of a quotation
+    # The approval of a quotation
 
     @mute_logger("odoo.http")
     def test_quote_approval_only_by_its_actions(self):
@@ -303,7 +303,7 @@ class TestProtectedState(HttpCase, AcceptanceCommon):
         quote.with_user(self.salesman).action_confirm()
         self.assertEqual(quote.state, "sale")
 
-    # Defect 9: fields with groups on create
+    # Fields with groups on create
 
     @mute_logger("odoo.http", "odoo.models")
     def test_field_groups_checked_on_create(self):

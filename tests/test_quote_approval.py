@@ -9,6 +9,7 @@ from .common import AccountancyCrmCommon, execute_kw
 APPROVAL_ACTIVITY = "accountancy_crm.mail_activity_type_quote_approval"
 
 
+@tagged("post_install", "-at_install")
 class QuoteCommon(AccountancyCrmCommon):
     """Salespeople, sales managers, a sales team led by a manager, a service
     product and relations to quote for; approval above 10,000."""

@@ -9,6 +9,7 @@ from odoo.tests import HttpCase, tagged
 from .test_quote_approval import QuoteCommon
 
 
+@tagged("post_install", "-at_install")
 class QuoteOutcomeCommon(QuoteCommon):
     @classmethod
     def setUpClass(cls):

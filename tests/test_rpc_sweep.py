@@ -1,4 +1,4 @@
-"""No RPC surface by accident (issue 16).
+"""No RPC surface by accident.
 
 Every public method that this module's Python classes define, on the models it
 defines or extends, is found by introspection of the registry (the rule of

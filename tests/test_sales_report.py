@@ -18,6 +18,7 @@ MEASURES = [
 ]
 
 
+@tagged("post_install", "-at_install")
 class SalesReportCommon(AccountancyCrmCommon):
     @classmethod
     def setUpClass(cls):
@@ -121,6 +122,7 @@ class SalesReportCommon(AccountancyCrmCommon):
         )
 
 
+@tagged("post_install", "-at_install")
 class TestSalesReport(SalesReportCommon):
     @classmethod
     def setUpClass(cls):
@@ -336,6 +338,7 @@ class TestSalesReport(SalesReportCommon):
         self.assertEqual(action["res_id"], self.target_months.id)
 
 
+@tagged("post_install", "-at_install")
 class TestSalesReportRules(SalesReportCommon):
     """Each fact is visible to whom its source is."""
 

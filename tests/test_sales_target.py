@@ -2,7 +2,7 @@ from psycopg2 import IntegrityError
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -10,6 +10,7 @@ from odoo.addons.mail.tests.common import mail_new_test_user
 from .common import AccountancyCrmCommon
 
 
+@tagged("post_install", "-at_install")
 class TestSalesTarget(AccountancyCrmCommon):
     @classmethod
     def setUpClass(cls):

@@ -1,4 +1,4 @@
-"""Issue 16, defects 1 and 2: the KvK API is called only for accountancy users,
+"""The KvK API is called only for accountancy users,
 and no secret (KvK API key, sync endpoint secret, calendar feed token) is ever
 returned to anyone but the users who manage it. Acting as the exploiting
 users, over JSON-RPC (as other software would) and with ``with_user``."""
@@ -65,7 +65,7 @@ class TestSecretsRpc(HttpCase):
             self.assertNotIn(secret, text)
 
     # ------------------------------------------------------------------
-    # Defect 1: the KvK API only for accountancy users
+    # The KvK API only for accountancy users
     # ------------------------------------------------------------------
     @mute_logger("odoo.http")
     def test_kvk_client_is_not_callable_over_rpc(self):
@@ -182,7 +182,7 @@ class TestSecretsRpc(HttpCase):
         self.assertEqual(self.kvk.requests, [])
 
     # ------------------------------------------------------------------
-    # Defect 2: the KvK API key
+    # The KvK API key
     # ------------------------------------------------------------------
     @mute_logger("odoo.http")
     def test_kvk_api_key_is_never_returned(self):
@@ -247,7 +247,7 @@ class TestSecretsRpc(HttpCase):
         self.assertFalse(settings.kvk_api_key_new)
 
     # ------------------------------------------------------------------
-    # Defect 2: sync endpoint secrets
+    # Sync endpoint secrets
     # ------------------------------------------------------------------
     @mute_logger("odoo.http")
     def test_endpoint_secret_is_never_returned(self):
@@ -308,7 +308,7 @@ class TestSecretsRpc(HttpCase):
         )
 
     # ------------------------------------------------------------------
-    # Defect 2: calendar feed tokens
+    # Calendar feed tokens
     # ------------------------------------------------------------------
     @mute_logger("odoo.http")
     def test_calendar_token_only_for_its_user(self):

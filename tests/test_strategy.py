@@ -29,7 +29,7 @@ class TestStrategy(AccountancyCrmCommon):
         cls.type_b = ref("accountancy_crm.client_type_b")
         cls.type_c = ref("accountancy_crm.client_type_c")
         cls.type_d = ref("accountancy_crm.client_type_d")
-        # Seed 000's example: a retail company in a group of 4 companies and
+        # The firm's worked example: a retail company in a group of 4 companies and
         # 2 persons, its entrepreneur in his fifties.
         cls.group = cls.env["accountancy.client.group"].create(
             {"name": "Test family Werkhoven", "code": "TWRK"}

@@ -1,4 +1,4 @@
-"""Issue 16, defect 13: a year of the wrong type or out of range, sent over
+"""A year of the wrong type or out of range, sent over
 RPC, gets a clear ValidationError naming the field and the allowed range (no
 "integer out of range" or int() traceback), and nothing is written."""
 

@@ -1,7 +1,7 @@
 """Make the module's record rules updatable.
 
 Up to 18.0.1.1.0 the record rules were loaded in a noupdate block, so an update
-never reached them. They are the module's security (issue 16: every model with
+never reached them. They are the module's security (every model with
 client data follows the client's visibility, through res.partner's field
 accountancy_visible), so from 18.0.1.2.0 on they are loaded as ordinary data.
 Clearing the flag before the data is loaded lets this update rewrite them, and
