@@ -27,7 +27,8 @@ class TestEmployeeBudget(AccountancyCrmCommon):
         return self.Budget.search_count([])
 
     def test_contract_hours_by_weekdays(self):
-        """The firm's reference budget: 2080 contract hours, January 2015 175.3, February 159.4."""
+        """A full-time budget: 2080 contract hours, January 2015 175.3,
+        February 159.4."""
         budget = self.budget
         self.assertEqual(budget.full_time_hours, 2080)
         self.assertEqual(budget.contract_hours, 2080)
