@@ -28,7 +28,7 @@ PYTEST = cd $(BUILD)/addons && PYTHONPATH=$(CURDIR)/tools $(VENV)/bin/pytest \
 	-p pytest_http_required -p no:cacheprovider --rootdir=. \
 	--odoo-config=$(CONF) --odoo-database=$(PYTEST_DB) --odoo-http
 
-.PHONY: setup run test test-odoo pytest lint bench seed-firm i18n screenshots clean
+.PHONY: setup run test test-odoo test-native pytest lint bench seed-firm i18n screenshots clean
 
 setup:
 	@bash tools/setup_env.sh
@@ -76,6 +76,26 @@ test-odoo: setup
 	set -x; $(PYTEST) -p pytest_odoo_suites \
 		--odoo-known-failures=$(CURDIR)/tools/test_odoo_known_failures.txt \
 		-q -rfE $$paths $(PYTEST_ARGS)
+
+# The module's tests under Odoo's own runner, as OCA's CI, runbot and Odoo.sh
+# run them: a fresh database, odoo-bin -i with --test-enable (this module's
+# tests only, at_install and post_install). Fails on a non-zero exit, on any
+# ERROR or CRITICAL line of the log (Odoo logs failing tests as ERROR ... FAIL)
+# or when no test ran. The log stays in $(BUILD)/test-native.log.
+TEST_NATIVE_DB ?= $(TEST_DB)_native
+test-native: setup
+	dropdb --if-exists $(TEST_NATIVE_DB)
+	@log=$(BUILD)/test-native.log; start=$$(date +%s); \
+	echo "odoo-bin -i $(MODULE) --test-enable on $(TEST_NATIVE_DB), log in $$log"; \
+	$(ODOO) -d $(TEST_NATIVE_DB) -i $(MODULE) --test-enable --test-tags=/$(MODULE) \
+		--stop-after-init --log-level=info > $$log 2>&1; rc=$$?; \
+	grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' $$log; \
+	grep -E ' (post-)?tests in [0-9.]+s|when loading database' $$log; \
+	echo "test-native: exit $$rc in $$(( $$(date +%s) - start )) s"; \
+	[ $$rc -eq 0 ] || exit 1; \
+	! grep -qE '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' $$log || exit 1; \
+	grep -qE '[1-9][0-9]* post-tests in' $$log || { echo "no test ran"; exit 1; }
+	dropdb $(TEST_NATIVE_DB)
 
 # Run (some) tests again on the existing test database, e.g.
 # make pytest PYTEST_ARGS="-k fiscal", or only some files:

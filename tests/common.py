@@ -1,4 +1,5 @@
 import json
+import socket
 
 from stdnum.nl import bsn as nl_bsn
 
@@ -64,6 +65,25 @@ def make_bsn(seed):
     raise ValueError(seed)
 
 
+def refuse_report_assets(cls):
+    """Point report.url, where wkhtmltopdf loads a report's stylesheets from
+    (else web.base.url), at a local port that refuses connections, for the
+    test class ``cls``. No server can answer it reliably during the tests:
+    under ``odoo-bin --test-enable`` the main thread holds the registry lock
+    while the tests run, so this process's own server cannot serve a
+    TransactionCase; in an HttpCase a PDF rendered inside a request holds the
+    test cursor the asset request would need; and web.base.url may be any
+    other server on the machine. wkhtmltopdf then waits without a timeout. A
+    refused connection fails at once: snapshots still get a real PDF, without
+    the stylesheets."""
+    refused = socket.socket()
+    refused.bind(("127.0.0.1", 0))  # bound, not listening: connections refused
+    cls.addClassCleanup(refused.close)
+    cls.env["ir.config_parameter"].sudo().set_param(
+        "report.url", "http://127.0.0.1:%d" % refused.getsockname()[1]
+    )
+
+
 class AccountancyCrmCommon(TransactionCase):
     """Fixtures shared by the relation card tests: users of each group, two
     companies of the firm, countries, relation types and a few relations."""
@@ -72,6 +92,7 @@ class AccountancyCrmCommon(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        refuse_report_assets(cls)
         cls.Partner = cls.env["res.partner"]
         cls.Relation = cls.env["res.partner.relation"]
         cls.RelationAll = cls.env["res.partner.relation.all"]

@@ -17,7 +17,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-from .common import execute_kw
+from .common import execute_kw, refuse_report_assets
 
 ACCESS_ERROR = "odoo.exceptions.AccessError"
 # The models holding client data, with the path from the record to the client.
@@ -44,6 +44,7 @@ class VisibilityFixture:
 
     @classmethod
     def _setup_visibility(cls, prefix):
+        refuse_report_assets(cls)
         env = cls.env
         cls.prefix = prefix
         cls.users = {}

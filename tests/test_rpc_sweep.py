@@ -24,7 +24,7 @@ from odoo.tools import SQL, mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-from .common import KVK_VALID, execute_kw
+from .common import KVK_VALID, execute_kw, refuse_report_assets
 from .kvk_server import KvkTestServer, KvkTimeoutMixin
 from .webhook_server import WebhookTestServer
 
@@ -100,6 +100,7 @@ class TestRpcSweep(KvkTimeoutMixin, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        refuse_report_assets(cls)
         cls.kvk_server = KvkTestServer().start()
         cls.addClassCleanup(cls.kvk_server.stop)
         cls.kvk_server.configure(cls.env)

@@ -1,9 +1,9 @@
-import socket
-
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.mail.tests.common import mail_new_test_user
+
+from .common import refuse_report_assets
 
 
 @tagged("post_install", "-at_install")
@@ -56,20 +56,10 @@ class TestComplianceTour(HttpCase):
         Snapshot = env["accountancy.snapshot"]
         self.assertFalse(Snapshot.search([("partner_id", "=", client.id)]))
 
-        # Freezing renders the snapshot's PDF with wkhtmltopdf, which loads the
-        # report assets from report.url. In an HttpCase the test server serves
-        # one request at a time (they share the test cursor), so that request
-        # would wait forever for the freeze request that started wkhtmltopdf.
-        # A bound port that does not listen refuses the connection at once: the
-        # PDF is still rendered for real, without the stylesheets.
-        with socket.socket() as closed_port:
-            closed_port.bind(("127.0.0.1", 0))
-            env["ir.config_parameter"].set_param(
-                "report.url", f"http://127.0.0.1:{closed_port.getsockname()[1]}"
-            )
-            self.start_tour(
-                "/odoo", "accountancy_compliance_tour", login=approver.login
-            )
+        # Freezing renders the snapshot's PDF inside the tour's request: see
+        # refuse_report_assets for why wkhtmltopdf must not reach a server.
+        refuse_report_assets(self)
+        self.start_tour("/odoo", "accountancy_compliance_tour", login=approver.login)
 
         env.invalidate_all()
         self.assertEqual(acceptance.state, "accepted")
