@@ -814,7 +814,7 @@ class ResPartner(models.Model):
     def _compute_size_class(self):
         # One query for the whole batch. Records not saved yet (the card being
         # edited) use the figures in the form instead.
-        # TODO (planning issue): warn on the card when statutory_audit_required
+        # TODO: warn on the card when statutory_audit_required
         # is set but the planned engagement is not an audit.
         fnames = ["partner_id", "year", "revenue", "balance_total", "employee_count"]
         Figure = self.env["accountancy.annual.figure"]

@@ -542,5 +542,5 @@ class TestSalesReportQueries(SalesReportCommon):
                 # The figures did grow.
                 totals = (few[user][1][0][0], many[user][1][0][0])
                 self.assertLess(totals[0]["__count"], totals[1]["__count"])
-        # Fixed numbers, to notice a change (measured: see the README).
+        # Fixed numbers, to notice a change (measured: see docs/benchmarks.md).
         self.assertLessEqual(max(count for count, _ in many.values()), 12, many)
