@@ -1,12 +1,17 @@
+import base64
+import io
 import json
 import socket
 
+from PIL import Image
 from stdnum.nl import bsn as nl_bsn
 
 from odoo import Command, fields
-from odoo.tests import TransactionCase, get_db_name
+from odoo.tests import TransactionCase, get_db_name, tagged
 
 from odoo.addons.mail.tests.common import mail_new_test_user
+
+from .kvk_server import KvkTestServer, KvkTimeoutMixin
 
 # Valid Dutch numbers: BSN and RSIN pass the eleven test (stdnum.nl.bsn),
 # 123456789 does not; payroll tax number = RSIN/BSN + L + 2 digits; VAT in the
@@ -63,6 +68,13 @@ def make_bsn(seed):
             if nl_bsn.is_valid(number + last):
                 return number + last
     raise ValueError(seed)
+
+
+def png_signature():
+    """A small PNG, base64, as the portal's signature pad sends it."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "white").save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
 
 
 def refuse_report_assets(cls):
@@ -196,9 +208,299 @@ class AccountancyCrmCommon(TransactionCase):
             )
         )
 
+    # ------------------------------------------------------------------
+    # Sales: salespeople, service products, quotations
+    # ------------------------------------------------------------------
+
+    @classmethod
+    def _create_salesman(cls, login, name, password=None, manager=False):
+        """A salesperson (Accountancy / User, Sales / Own documents) or, with
+        ``manager``, an Accountancy manager who sees all leads."""
+        groups = (
+            "accountancy_crm.group_manager,sales_team.group_sale_salesman_all_leads"
+            if manager
+            else "accountancy_crm.group_user,sales_team.group_sale_salesman"
+        )
+        extra = {"password": password} if password else {}
+        return mail_new_test_user(
+            cls.env, login=login, groups=groups, name=name, **extra
+        )
+
+    @classmethod
+    def _create_service_product(cls, name, **vals):
+        return cls.env["product.product"].create(
+            dict({"name": name, "type": "service"}, **vals)
+        )
+
+    @classmethod
+    def _create_quote(cls, partner, product, amount, user=None, **vals):
+        """A quotation for ``partner`` of one ``product`` at ``amount``, without
+        taxes; created by ``user`` (and theirs) when given."""
+        Order = cls.env["sale.order"]
+        if user:
+            Order = Order.with_user(user)
+            vals = dict({"user_id": user.id}, **vals)
+        line = {
+            "product_id": product.id,
+            "product_uom_qty": 1,
+            "price_unit": amount,
+            "tax_id": [Command.set([])],
+        }
+        return Order.create(
+            dict(
+                {"partner_id": partner.id, "order_line": [Command.create(line)]},
+                **vals,
+            )
+        )
+
+    @classmethod
+    def _set_quote_approval(cls, amount, new_client=False, no_self=False):
+        """The quotation approval settings: approval above ``amount`` (0: no
+        limit), for every quotation of a new client, no self-approval."""
+        params = cls.env["ir.config_parameter"]
+        params.set_param("accountancy_crm.quote_approval_amount", str(amount))
+        params.set_param("accountancy_crm.quote_approval_new_client", new_client)
+        params.set_param("accountancy_crm.quote_approval_no_self", no_self)
+
+    @classmethod
+    def _load_criteria(cls):
+        """The shipped scoring criteria as cls.crit_<name>."""
+        for attr, xmlid in (
+            ("crit_fee", "criterion_fee_volume"),
+            ("crit_write_off", "criterion_write_off"),
+            ("crit_payment", "criterion_payment"),
+            ("crit_ambassador", "criterion_ambassador"),
+            ("crit_continuity", "criterion_continuity"),
+            ("crit_age", "criterion_age"),
+            ("crit_group", "criterion_group_size"),
+        ):
+            setattr(cls, attr, cls.env.ref(f"accountancy_crm.{xmlid}"))
+
     def _count_partners(self, names):
         return (
             self.env["res.partner"]
             .with_context(active_test=False)
             .search_count([("name", "in", list(names))])
         )
+
+
+ACCEPTANCE_BLOCK_PARAM = "accountancy_crm.acceptance_block_"
+
+
+@tagged("post_install", "-at_install")
+class AcceptanceCommon(AccountancyCrmCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Acceptance = cls.env["accountancy.client.acceptance"]
+        cls.Ubo = cls.env["accountancy.client.acceptance.ubo"]
+        cls.Document = cls.env["accountancy.acceptance.document"]
+        cls.today = fields.Date.today()
+        cls.officer = mail_new_test_user(
+            cls.env,
+            login="acc_compliance",
+            groups="accountancy_crm.group_compliance",
+            name="Compliance Officer One",
+        )
+        cls.officer_2 = mail_new_test_user(
+            cls.env,
+            login="acc_compliance_2",
+            groups="accountancy_crm.group_compliance",
+            name="Compliance Officer Two",
+        )
+        cls.client = cls._create_company(
+            "Acceptance Client B.V.", relation_kind="client"
+        )
+        cls.owner = cls._create_person("Anna Owner")
+        cls.owner_2 = cls._create_person("Bart Owner")
+        cls.country_high = cls.env.ref("base.ir")
+        cls.country_high.accountancy_high_risk = True
+        # Known starting point whatever the database's settings.
+        params = cls.env["ir.config_parameter"]
+        for operation, mode in (
+            ("quote_confirm", "unaccepted"),
+            ("project_create", "none"),
+            ("planning_tasks", "none"),
+        ):
+            params.set_param(ACCEPTANCE_BLOCK_PARAM + operation, mode)
+        for risk, months in (("high", 12), ("normal", 24), ("low", 36)):
+            params.set_param(f"accountancy_crm.acceptance_review_months_{risk}", months)
+
+    @classmethod
+    def _acceptance_vals(cls, partner, **vals):
+        return dict(
+            {
+                "partner_id": partner.id,
+                "date": cls.today,
+                "relationship_purpose": "Annual accounts",
+                "relationship_nature": "Yearly compilation",
+                "pep_check_result": "no_hit",
+                "sanctions_check_result": "no_hit",
+                "risk_class": "normal",
+                "decision": "accept",
+            },
+            **vals,
+        )
+
+    @classmethod
+    def _make(cls, partner, **vals):
+        return cls.Acceptance.create(cls._acceptance_vals(partner, **vals))
+
+    def _decide(self, acceptance):
+        """Submit as the first officer, approve as the second."""
+        acceptance.with_user(self.officer).action_submit()
+        acceptance.with_user(self.officer_2).action_approve()
+        return acceptance
+
+    def _set_mode(self, operation, mode):
+        self.env["ir.config_parameter"].set_param(
+            ACCEPTANCE_BLOCK_PARAM + operation, mode
+        )
+
+
+QUOTE_APPROVAL_ACTIVITY = "accountancy_crm.mail_activity_type_quote_approval"
+
+
+@tagged("post_install", "-at_install")
+class QuoteCommon(AccountancyCrmCommon):
+    """Salespeople, sales managers, a sales team led by a manager, a service
+    product and relations to quote for; approval above 10,000."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls.salesman = cls._create_salesman(
+            "quote_salesman", "Quote Salesman", password="quote_salesman_pw"
+        )
+        cls.salesman_2 = cls._create_salesman(
+            "quote_salesman_2", "Quote Salesman Two", password="quote_salesman_2_pw"
+        )
+        cls.sales_manager = cls._create_salesman(
+            "quote_manager", "Quote Manager", password="quote_manager_pw", manager=True
+        )
+        cls.sales_manager_2 = cls._create_salesman(
+            "quote_manager_2",
+            "Quote Manager Two",
+            password="quote_manager_2_pw",
+            manager=True,
+        )
+        cls.team = env["crm.team"].create(
+            {"name": "Quote Team", "user_id": cls.sales_manager.id}
+        )
+        cls.product = cls._create_service_product(
+            "Annual accounts (quote test)", list_price=1
+        )
+        cls.client = cls._create_company("Quote Client B.V.", relation_kind="client")
+        cls.prospect = cls._create_company(
+            "Quote Prospect B.V.", relation_kind="prospect"
+        )
+        cls._set_quote_approval(10000)
+        # The Wwft check on confirming is tested elsewhere.
+        env["ir.config_parameter"].set_param(
+            "accountancy_crm.acceptance_block_quote_confirm", "none"
+        )
+
+    @classmethod
+    def _quote(cls, partner=None, amount=1000.0, user=None, **vals):
+        """A quotation of ``amount`` (untaxed, no taxes) made by ``user``."""
+        return cls._create_quote(
+            partner or cls.client,
+            cls.product,
+            amount,
+            user=user or cls.salesman,
+            **dict({"team_id": cls.team.id}, **vals),
+        )
+
+    def _approval_activities(self, orders):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "sale.order"),
+                ("res_id", "in", orders.ids),
+                ("activity_type_id", "=", self.env.ref(QUOTE_APPROVAL_ACTIVITY).id),
+            ]
+        )
+
+
+@tagged("post_install", "-at_install")
+class PrecalculationCommon(AccountancyCrmCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Order = cls.env["sale.order"]
+        cls.Precalc = cls.env["accountancy.precalculation.line"]
+        cls.role_rlm_ass = cls.env.ref("accountancy_crm.role_rlm_ass")
+        # Known rates and norms whatever the firm changed in the data.
+        cls.role_rlm.hourly_rate = 135
+        cls.role_rlm_ass.hourly_rate = 85
+        cls.role_jrk.hourly_rate = 95
+        cls.currency = cls.env.company.currency_id
+        (
+            cls.role_rlm | cls.role_rlm_ass | cls.role_jrk
+        ).company_currency_id = cls.currency
+        cls.product_bookkeeping = cls.env.ref("accountancy_crm.product_bookkeeping")
+        cls.product_vat = cls.env.ref("accountancy_crm.product_vat_return")
+        cls.product_annual = cls.env.ref("accountancy_crm.product_annual_accounts")
+        cls.product_ib = cls.env.ref("accountancy_crm.product_income_tax_return")
+        cls.template = cls.env.ref(
+            "accountancy_crm.sale_order_template_accountancy_services"
+        )
+        Norm = cls.env["accountancy.hour.norm"]
+        Norm.search([("service", "=", "bookkeeping_quarter")]).unlink()
+        Norm.create(
+            [
+                {
+                    "service": "bookkeeping_quarter",
+                    "role_id": cls.role_rlm_ass.id,
+                    "hours": 14,
+                },
+                {
+                    "service": "bookkeeping_quarter",
+                    "role_id": cls.role_rlm.id,
+                    "hours": 1,
+                },
+            ]
+        )
+        cls.salesman = mail_new_test_user(
+            cls.env,
+            login="precalc_salesman",
+            groups="sales_team.group_sale_salesman",
+            name="Precalc Salesman",
+        )
+        cls.salesman_2 = mail_new_test_user(
+            cls.env,
+            login="precalc_salesman_2",
+            groups="sales_team.group_sale_salesman",
+            name="Other Salesman",
+        )
+        cls.client = cls._create_company("Precalc Client B.V.")
+
+    @classmethod
+    def _order(cls, lines, **vals):
+        return cls.Order.create(
+            dict(
+                {
+                    "partner_id": cls.client.id,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": product.id, "product_uom_qty": qty}
+                        )
+                        for product, qty in lines
+                    ],
+                },
+                **vals,
+            )
+        )
+
+
+class KvkServerMixin(KvkTimeoutMixin):
+    """Mix into a test case (first base class): a local KvK API server for
+    the class (``cls.kvk_server``, see tests/kvk_server.py), the KvK settings
+    pointing at it, and requests to it keeping the client's timeout."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.kvk_server = KvkTestServer().start()
+        cls.addClassCleanup(cls.kvk_server.stop)
+        cls.kvk_server.configure(cls.env)

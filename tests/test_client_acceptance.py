@@ -2,85 +2,14 @@ import base64
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-from .common import AccountancyCrmCommon
-
-PARAM = "accountancy_crm.acceptance_block_"
-
-
-@tagged("post_install", "-at_install")
-class AcceptanceCommon(AccountancyCrmCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Acceptance = cls.env["accountancy.client.acceptance"]
-        cls.Ubo = cls.env["accountancy.client.acceptance.ubo"]
-        cls.Document = cls.env["accountancy.acceptance.document"]
-        cls.today = fields.Date.today()
-        cls.officer = mail_new_test_user(
-            cls.env,
-            login="acc_compliance",
-            groups="accountancy_crm.group_compliance",
-            name="Compliance Officer One",
-        )
-        cls.officer_2 = mail_new_test_user(
-            cls.env,
-            login="acc_compliance_2",
-            groups="accountancy_crm.group_compliance",
-            name="Compliance Officer Two",
-        )
-        cls.client = cls._create_company(
-            "Acceptance Client B.V.", relation_kind="client"
-        )
-        cls.owner = cls._create_person("Anna Owner")
-        cls.owner_2 = cls._create_person("Bart Owner")
-        cls.country_high = cls.env.ref("base.ir")
-        cls.country_high.accountancy_high_risk = True
-        # Known starting point whatever the database's settings.
-        params = cls.env["ir.config_parameter"]
-        for operation, mode in (
-            ("quote_confirm", "unaccepted"),
-            ("project_create", "none"),
-            ("planning_tasks", "none"),
-        ):
-            params.set_param(PARAM + operation, mode)
-        for risk, months in (("high", 12), ("normal", 24), ("low", 36)):
-            params.set_param(f"accountancy_crm.acceptance_review_months_{risk}", months)
-
-    @classmethod
-    def _acceptance_vals(cls, partner, **vals):
-        return dict(
-            {
-                "partner_id": partner.id,
-                "date": cls.today,
-                "relationship_purpose": "Annual accounts",
-                "relationship_nature": "Yearly compilation",
-                "pep_check_result": "no_hit",
-                "sanctions_check_result": "no_hit",
-                "risk_class": "normal",
-                "decision": "accept",
-            },
-            **vals,
-        )
-
-    @classmethod
-    def _make(cls, partner, **vals):
-        return cls.Acceptance.create(cls._acceptance_vals(partner, **vals))
-
-    def _decide(self, acceptance):
-        """Submit as the first officer, approve as the second."""
-        acceptance.with_user(self.officer).action_submit()
-        acceptance.with_user(self.officer_2).action_approve()
-        return acceptance
-
-    def _set_mode(self, operation, mode):
-        self.env["ir.config_parameter"].set_param(PARAM + operation, mode)
+from .common import AcceptanceCommon
 
 
 @tagged("post_install", "-at_install")

@@ -7,20 +7,16 @@ from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-from .common import VAT_VALID, AccountancyCrmCommon
-from .kvk_server import KvkTestServer, KvkTimeoutMixin
+from .common import VAT_VALID, AccountancyCrmCommon, KvkServerMixin
 
 
 @tagged("post_install", "-at_install")
-class TestIntakeWizard(KvkTimeoutMixin, AccountancyCrmCommon):
+class TestIntakeWizard(KvkServerMixin, AccountancyCrmCommon):
     """The intake wizard against the local KvK test server (no mocks)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = KvkTestServer().start()
-        cls.addClassCleanup(cls.server.stop)
-        cls.server.configure(cls.env)
         cls.Wizard = cls.env["accountancy.intake.wizard"]
         cls.Lead = cls.env["crm.lead"]
         # Selling needs CRM rights besides the accountancy group.

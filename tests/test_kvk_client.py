@@ -4,24 +4,20 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from ..models.accountancy_kvk_client import map_legal_form
-from .common import AccountancyCrmCommon
-from .kvk_server import KvkTestServer, KvkTimeoutMixin
+from .common import AccountancyCrmCommon, KvkServerMixin
 
 
 @tagged("post_install", "-at_install")
-class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
+class TestKvkClient(KvkServerMixin, AccountancyCrmCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = KvkTestServer().start()
-        cls.addClassCleanup(cls.server.stop)
-        cls.server.configure(cls.env)
         cls.client = cls.env["accountancy.kvk.client"]
         cls.Sector = cls.env["accountancy.sector"].with_context(active_test=False)
 
     def setUp(self):
         super().setUp()
-        self.server.requests.clear()
+        self.kvk_server.requests.clear()
 
     def _counts(self):
         return (
@@ -68,7 +64,7 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
         self.assertEqual(branch["type"], "nevenvestiging")
         self.assertEqual(branch["branch_number"], "000037178601")
         self.assertEqual(branch["city"], "Utrecht")
-        path, params, apikey = self.server.requests[-1]
+        path, params, apikey = self.kvk_server.requests[-1]
         self.assertEqual(path, "/api/v2/zoeken")
         self.assertEqual(
             params, {"naam": "KORENSCHOOF", "pagina": "1", "resultatenPerPagina": "10"}
@@ -77,7 +73,7 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
 
     def test_search_by_kvk_number_normalised(self):
         result = self.client._kvk_search(kvk_number=" 6875.0110 ")
-        self.assertEqual(self.server.requests[-1][1]["kvkNummer"], "68750110")
+        self.assertEqual(self.kvk_server.requests[-1][1]["kvkNummer"], "68750110")
         self.assertEqual(result["total"], 2)
         legal_person = next(
             r for r in result["results"] if r["type"] == "rechtspersoon"
@@ -87,7 +83,7 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
 
     def test_search_by_postcode_and_house_number(self):
         result = self.client._kvk_search(postcode=" 3511 ed", house_number=45)
-        params = self.server.requests[-1][1]
+        params = self.kvk_server.requests[-1][1]
         self.assertEqual(params["postcode"], "3511ED")
         self.assertEqual(params["huisnummer"], "45")
         self.assertEqual(
@@ -98,7 +94,7 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
         result = self.client._kvk_search(
             city="utrecht", result_type="hoofdvestiging", page=1, per_page=1
         )
-        params = self.server.requests[-1][1]
+        params = self.kvk_server.requests[-1][1]
         self.assertEqual(params["plaats"], "utrecht")
         self.assertEqual(params["type"], "hoofdvestiging")
         self.assertEqual(params["resultatenPerPagina"], "1")
@@ -121,7 +117,7 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
             name="x",
             result_type="y",
         )
-        self.assertFalse(self.server.requests)
+        self.assertFalse(self.kvk_server.requests)
 
     def test_search_as_plain_user(self):
         client = self.client.with_user(self.user_acc)
@@ -136,7 +132,9 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
     # ------------------------------------------------------------------
     def test_profile(self):
         profile = self.client._kvk_profile("6875 0110")
-        self.assertEqual(self.server.requests[-1][0], "/api/v1/basisprofielen/68750110")
+        self.assertEqual(
+            self.kvk_server.requests[-1][0], "/api/v1/basisprofielen/68750110"
+        )
         self.assertEqual(profile["naam"], "Jansen Software B.V.")
         self.assertEqual(profile["_embedded"]["eigenaar"]["rsin"], "857654329")
 
@@ -232,7 +230,7 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
         self.assertEqual(values["kvk_branch_number"], "000037178598")
         self.assertEqual(values["kvk_employee_count"], 3)
         self.assertNotIn("rsin", values)
-        self.assertEqual(len(self.server.requests), 1)
+        self.assertEqual(len(self.kvk_server.requests), 1)
 
     def test_partner_values_branch_address(self):
         profile = self.client._kvk_profile("69599084")
@@ -243,13 +241,13 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
         self.assertEqual(values["kvk_branch_number"], "000037178601")
         self.assertEqual(values["name"], "Bakkerij De Korenschoof")
         self.assertEqual(
-            self.server.requests[-1][0], "/api/v1/vestigingsprofielen/000037178601"
+            self.kvk_server.requests[-1][0], "/api/v1/vestigingsprofielen/000037178601"
         )
         # The main branch given explicitly needs no extra request.
-        self.server.requests.clear()
+        self.kvk_server.requests.clear()
         values = self.client._kvk_partner_values(profile, branch_number="000037178598")
         self.assertEqual(values["street"], "Dorpsstraat 12 A")
-        self.assertFalse(self.server.requests)
+        self.assertFalse(self.kvk_server.requests)
 
     def test_partner_values_branch_errors(self):
         profile = self.client._kvk_profile("69599084")
@@ -331,7 +329,7 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
             self.client._kvk_profile,
             "68750110",
         )
-        self.assertFalse(self.server.requests)
+        self.assertFalse(self.kvk_server.requests)
 
     def test_error_invalid_api_key(self):
         self._set_param("api_key", "wrong-key")
@@ -339,16 +337,16 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
             "refused the API key", self.client._kvk_search, name="jansen"
         )
         self.assertIn("401", str(error))
-        self.assertEqual(self.server.requests[-1][2], "wrong-key")
+        self.assertEqual(self.kvk_server.requests[-1][2], "wrong-key")
 
     def test_error_invalid_number(self):
         self.assertKvkError("not valid", self.client._kvk_search, kvk_number="00000000")
         self.assertKvkError("not valid", self.client._kvk_profile, "00000000")
-        self.assertEqual(len(self.server.requests), 2)
+        self.assertEqual(len(self.kvk_server.requests), 2)
         # Not 8 digits: refused before any request.
         self.assertKvkError("8 digits", self.client._kvk_profile, "1234")
         self.assertKvkError("8 digits", self.client._kvk_search, kvk_number="6875011A")
-        self.assertEqual(len(self.server.requests), 2)
+        self.assertEqual(len(self.kvk_server.requests), 2)
 
     def test_error_not_found(self):
         self.assertKvkError(
@@ -435,10 +433,10 @@ class TestKvkClient(KvkTimeoutMixin, AccountancyCrmCommon):
             self.env["res.config.settings"].search([("kvk_api_key_new", "!=", False)])
         )
         settings.kvk_environment = "custom"
-        settings.kvk_base_url = self.server.base_url
+        settings.kvk_base_url = self.kvk_server.base_url
         settings.save().execute()
         self.assertEqual(
-            params.get_param("accountancy_crm.kvk_base_url"), self.server.base_url
+            params.get_param("accountancy_crm.kvk_base_url"), self.kvk_server.base_url
         )
         self.assertEqual(params.get_param("accountancy_crm.kvk_api_key"), "new-key")
         self._set_param("api_key", False)

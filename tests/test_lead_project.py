@@ -4,9 +4,7 @@ from odoo.tests import tagged
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-from .test_precalculation import PrecalculationCommon
-
-PARAM = "accountancy_crm.acceptance_block_"
+from .common import ACCEPTANCE_BLOCK_PARAM, PrecalculationCommon
 
 
 @tagged("post_install", "-at_install")
@@ -17,8 +15,8 @@ class LeadProjectCommon(PrecalculationCommon):
         cls.Project = cls.env["project.project"].with_context(active_test=False)
         cls.Task = cls.env["project.task"].with_context(active_test=False)
         params = cls.env["ir.config_parameter"]
-        params.set_param(PARAM + "quote_confirm", "none")
-        params.set_param(PARAM + "project_create", "none")
+        params.set_param(ACCEPTANCE_BLOCK_PARAM + "quote_confirm", "none")
+        params.set_param(ACCEPTANCE_BLOCK_PARAM + "project_create", "none")
         cls.product_vat.service_tracking = "task_in_project"
         cls.lead = cls.env["crm.lead"].create(
             {
@@ -154,7 +152,7 @@ class TestLeadProject(LeadProjectCommon):
         self.lead.partner_id = client
         self._quote(self.lead, [(self.product_bookkeeping, 4)])
         self.env["ir.config_parameter"].set_param(
-            PARAM + "project_create", "unaccepted"
+            ACCEPTANCE_BLOCK_PARAM + "project_create", "unaccepted"
         )
         with self.assertRaises(UserError) as cm:
             self.lead.with_user(self.salesman).action_accountancy_convert_project()

@@ -7,8 +7,7 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-from .test_client_acceptance import AcceptanceCommon
-from .test_quote_outcome import _png_signature
+from .common import AcceptanceCommon, png_signature
 
 ACCEPT_BUTTON = 'data-bs-target="#modalaccept"'
 SUMMARY = "Customer could not accept the quotation online"
@@ -20,12 +19,7 @@ class TestPortalAcceptance(HttpCase, AcceptanceCommon):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        cls.salesman = mail_new_test_user(
-            env,
-            login="portal_salesman",
-            groups="accountancy_crm.group_user,sales_team.group_sale_salesman",
-            name="Portal Salesman",
-        )
+        cls.salesman = cls._create_salesman("portal_salesman", "Portal Salesman")
         cls.portal_user = mail_new_test_user(
             env,
             login="portal_customer",
@@ -34,40 +28,20 @@ class TestPortalAcceptance(HttpCase, AcceptanceCommon):
             name="Portal Customer",
         )
         cls.portal_user.partner_id.parent_id = cls.client
-        cls.product = env["product.product"].create(
-            {"name": "Annual accounts (portal test)", "type": "service"}
+        cls.product = cls._create_service_product("Annual accounts (portal test)")
+        cls.project_product = cls._create_service_product(
+            "Advisory project (portal test)", service_tracking="project_only"
         )
-        cls.project_product = env["product.product"].create(
-            {
-                "name": "Advisory project (portal test)",
-                "type": "service",
-                "service_tracking": "project_only",
-            }
-        )
-        params = env["ir.config_parameter"]
-        params.set_param("accountancy_crm.quote_approval_amount", "0")
-        params.set_param("accountancy_crm.quote_approval_new_client", False)
+        cls._set_quote_approval(0)
 
     def _sent_quote(self, product):
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.client.id,
-                "user_id": self.salesman.id,
-                "require_signature": True,
-                "require_payment": False,
-                "order_line": [
-                    (
-                        0,
-                        0,
-                        {
-                            "product_id": product.id,
-                            "product_uom_qty": 1,
-                            "price_unit": 900,
-                            "tax_id": [(6, 0, [])],
-                        },
-                    )
-                ],
-            }
+        order = self._create_quote(
+            self.client,
+            product,
+            900,
+            user_id=self.salesman.id,
+            require_signature=True,
+            require_payment=False,
         )
         order.action_quotation_sent()
         return order
@@ -78,7 +52,7 @@ class TestPortalAcceptance(HttpCase, AcceptanceCommon):
             {
                 "access_token": order._portal_ensure_token(),
                 "name": "Portal Customer",
-                "signature": _png_signature(),
+                "signature": png_signature(),
             },
         )
 

@@ -8,8 +8,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-from .common import BSN_VALID, execute_kw
-from .test_client_acceptance import AcceptanceCommon
+from .common import BSN_VALID, AcceptanceCommon, execute_kw
 
 USER_ERROR = "odoo.exceptions.UserError"
 ACCESS_ERROR = "odoo.exceptions.AccessError"
@@ -20,49 +19,18 @@ class TestProtectedState(HttpCase, AcceptanceCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        env = cls.env
-        cls.salesman = mail_new_test_user(
-            env,
-            login="state_salesman",
-            password="state_salesman_pw",
-            groups="accountancy_crm.group_user,sales_team.group_sale_salesman",
-            name="State Salesman",
+        cls.salesman = cls._create_salesman(
+            "state_salesman", "State Salesman", password="state_salesman_pw"
         )
         cls.officer.password = "acc_compliance_pw"
-        cls.product = env["product.product"].create(
-            {"name": "Annual accounts (state test)", "type": "service"}
-        )
-        params = env["ir.config_parameter"]
-        params.set_param("accountancy_crm.quote_approval_amount", "10000")
-        params.set_param("accountancy_crm.quote_approval_new_client", False)
-        params.set_param("accountancy_crm.quote_approval_no_self", False)
+        cls.product = cls._create_service_product("Annual accounts (state test)")
+        cls._set_quote_approval(10000)
 
     def _rpc(self, user, password, model, method, args, kwargs=None):
         return execute_kw(self, user, password, model, method, args, kwargs)
 
     def _quote(self, amount):
-        return (
-            self.env["sale.order"]
-            .with_user(self.salesman)
-            .create(
-                {
-                    "partner_id": self.client.id,
-                    "user_id": self.salesman.id,
-                    "order_line": [
-                        (
-                            0,
-                            0,
-                            {
-                                "product_id": self.product.id,
-                                "product_uom_qty": 1,
-                                "price_unit": amount,
-                                "tax_id": [(6, 0, [])],
-                            },
-                        )
-                    ],
-                }
-            )
-        )
+        return self._create_quote(self.client, self.product, amount, user=self.salesman)
 
     # is_current, retention_until and the state of an acceptance
 

@@ -1,12 +1,7 @@
-import base64
-import io
-
-from PIL import Image
-
 from odoo import http
 from odoo.tests import HttpCase, tagged
 
-from .test_quote_approval import QuoteCommon
+from .common import QuoteCommon, png_signature
 
 
 @tagged("post_install", "-at_install")
@@ -115,12 +110,6 @@ class TestQuoteOutcome(QuoteOutcomeCommon):
         self.assertEqual(order.state, "cancel")
 
 
-def _png_signature():
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 20), "white").save(buffer, format="PNG")
-    return base64.b64encode(buffer.getvalue()).decode()
-
-
 @tagged("post_install", "-at_install")
 class TestQuoteOutcomePortal(HttpCase, QuoteOutcomeCommon):
     """The customer signs or declines in the portal."""
@@ -165,7 +154,7 @@ class TestQuoteOutcomePortal(HttpCase, QuoteOutcomeCommon):
             {
                 "access_token": order._portal_ensure_token(),
                 "name": "Quote Customer",
-                "signature": _png_signature(),
+                "signature": png_signature(),
             },
         )
         self.assertNotIn("error", result)

@@ -24,8 +24,7 @@ from odoo.tools import SQL, mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-from .common import KVK_VALID, execute_kw, refuse_report_assets
-from .kvk_server import KvkTestServer, KvkTimeoutMixin
+from .common import KVK_VALID, KvkServerMixin, execute_kw, refuse_report_assets
 from .webhook_server import WebhookTestServer
 
 SECRET = "sweep-webhook-secret-0123456789"
@@ -95,15 +94,12 @@ def module_public_methods(env):
 
 
 @tagged("post_install", "-at_install")
-class TestRpcSweep(KvkTimeoutMixin, HttpCase):
+class TestRpcSweep(KvkServerMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         refuse_report_assets(cls)
-        cls.kvk_server = KvkTestServer().start()
-        cls.addClassCleanup(cls.kvk_server.stop)
-        cls.kvk_server.configure(cls.env)
         cls.webhook_server = WebhookTestServer(SECRET).start()
         cls.addClassCleanup(cls.webhook_server.stop)
 

@@ -18,13 +18,7 @@ class TestStrategy(AccountancyCrmCommon):
         cls.Strategy = cls.env["accountancy.strategy"]
         cls.today = fields.Date.today()
         ref = cls.env.ref
-        cls.crit_fee = ref("accountancy_crm.criterion_fee_volume")
-        cls.crit_write_off = ref("accountancy_crm.criterion_write_off")
-        cls.crit_payment = ref("accountancy_crm.criterion_payment")
-        cls.crit_ambassador = ref("accountancy_crm.criterion_ambassador")
-        cls.crit_continuity = ref("accountancy_crm.criterion_continuity")
-        cls.crit_age = ref("accountancy_crm.criterion_age")
-        cls.crit_group = ref("accountancy_crm.criterion_group_size")
+        cls._load_criteria()
         cls.type_a = ref("accountancy_crm.client_type_a")
         cls.type_b = ref("accountancy_crm.client_type_b")
         cls.type_c = ref("accountancy_crm.client_type_c")

@@ -14,12 +14,7 @@ class TestStrategyReport(AccountancyCrmCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        ref = cls.env.ref
-        cls.crit_fee = ref("accountancy_crm.criterion_fee_volume")
-        cls.crit_write_off = ref("accountancy_crm.criterion_write_off")
-        cls.crit_payment = ref("accountancy_crm.criterion_payment")
-        cls.crit_ambassador = ref("accountancy_crm.criterion_ambassador")
-        cls.crit_continuity = ref("accountancy_crm.criterion_continuity")
+        cls._load_criteria()
         cls.sector = cls.env["accountancy.sector"].create(
             {"code": "4711", "name": "Report retail"}
         )
