@@ -117,6 +117,7 @@ class AccountancyFiscalMonitor(models.Model):
         """{(tax, tax year, month end): {total, filed, required_percentage,
         behind, status}} of the rows the user may read; a constant number of
         queries whatever the number of returns."""
+        self._flush_returns()
         groups = self._read_group(
             domain or [],
             ["tax", "tax_year", "month_end:day"],
@@ -134,6 +135,24 @@ class AccountancyFiscalMonitor(models.Model):
                 "status_label": dict(SCHEDULE_STATUSES)[status],
             }
         return summary
+
+    @api.model
+    def _flush_returns(self):
+        # The view reads the tasks' table: pending task changes first.
+        self.env["project.task"].flush_model(
+            [
+                "accountancy_filed_on",
+                "accountancy_in_schedule",
+                "accountancy_period_end",
+                "accountancy_tax",
+                "accountancy_deadline_type",
+                "partner_id",
+                "company_id",
+                "user_ids",
+                "date_deadline",
+                "active",
+            ]
+        )
 
     def init(self):
         # Lets the view find the returns of the schedule without a scan.
@@ -156,6 +175,7 @@ class AccountancyFiscalMonitor(models.Model):
         deadline) when the firm is behind, naming the earliest open returns."""
         today = today or fields.Date.context_today(self)
         month_end = today.replace(day=1) - relativedelta(days=1)
+        self._flush_returns()
         summary = self.sudo()._read_group(
             [("month_end", "=", month_end)],
             ["company_id", "tax", "tax_year"],

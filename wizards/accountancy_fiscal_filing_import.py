@@ -26,6 +26,10 @@ def parse_date(text):
     return None
 
 
+class ImportRefused(Exception):
+    """Rolls the file's savepoint back."""
+
+
 class AccountancyFiscalFilingImport(models.TransientModel):
     _name = "accountancy.fiscal.filing.import"
     _description = "Import filing dates"
@@ -135,27 +139,33 @@ class AccountancyFiscalFilingImport(models.TransientModel):
                 )
                 continue
             updates.append((line, task, filed_on))
-        if not errors:
-            for line, task, filed_on in updates:
-                try:
-                    with self.env.cr.savepoint():
-                        task.write(
-                            {
-                                "accountancy_filed_on": filed_on,
-                                "accountancy_filed_by_id": self.env.user.id,
-                            }
+        try:
+            # One savepoint for the file: a bad row undoes the good ones.
+            with self.env.cr.savepoint():
+                for line, task, filed_on in updates:
+                    try:
+                        with self.env.cr.savepoint():
+                            task.write(
+                                {
+                                    "accountancy_filed_on": filed_on,
+                                    "accountancy_filed_by_id": self.env.user.id,
+                                }
+                            )
+                    except UserError as error:
+                        errors.append(
+                            self.env._(
+                                "Line %(line)s: %(error)s", line=line, error=error
+                            )
                         )
-                except UserError as error:
-                    errors.append(
-                        self.env._("Line %(line)s: %(error)s", line=line, error=error)
-                    )
-        if errors:
-            # Nothing of the file is kept: the caller's transaction rolls back.
+                if errors:
+                    raise ImportRefused()
+        except ImportRefused:
+            errors.sort(key=lambda text: int(text.split(":")[0].split()[-1]))
             raise UserError(
                 self.env._(
                     "The file was not imported:\n%(errors)s", errors="\n".join(errors)
                 )
-            )
+            ) from None
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
