@@ -220,7 +220,11 @@ class AccountancyServicePlan(models.Model):
                 )
 
     @api.constrains(
-        "partner_id", "ib_return", "ib_deferral", "vpb_return", "vpb_deferral",
+        "partner_id",
+        "ib_return",
+        "ib_deferral",
+        "vpb_return",
+        "vpb_deferral",
         "kvk_filing",
     )
     def _check_fiscal_returns(self):

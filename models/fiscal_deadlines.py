@@ -157,8 +157,7 @@ KVK_FILED_DOCUMENTS = {
     "micro": _lt("balance sheet and a few notes"),
     "small": _lt("abridged balance sheet and notes"),
     "medium": _lt(
-        "balance sheet, abridged profit and loss account, notes and management "
-        "report"
+        "balance sheet, abridged profit and loss account, notes and management report"
     ),
     "large": _lt("full annual accounts, management report and auditor's report"),
 }

@@ -87,8 +87,8 @@ class ProjectTask(models.Model):
                 raise ValidationError(
                     self.env._(
                         "%(task)s cannot have been filed on %(date)s: its period "
-                        "ends on %(end)s and a return is filed at the end of the period "
-                        "or later. Check the filing date.",
+                        "ends on %(end)s and a return is filed at the end of the "
+                        "period or later. Check the filing date.",
                         task=task.display_name,
                         date=task.accountancy_filed_on,
                         end=end,
@@ -98,15 +98,15 @@ class ProjectTask(models.Model):
     @api.constrains("state", "accountancy_filed_on")
     def _check_accountancy_done_filed(self):
         for task in self:
-            if task.accountancy_tax and task.state == "1_done":
-                if not task.accountancy_filed_on:
-                    raise ValidationError(
-                        self.env._(
-                            "%(task)s is a return: enter the date it was filed on "
-                            "before marking it done (or use Mark filed).",
-                            task=task.display_name,
-                        )
+            done = task.state == "1_done"
+            if task.accountancy_tax and done and not task.accountancy_filed_on:
+                raise ValidationError(
+                    self.env._(
+                        "%(task)s is a return: enter the date it was filed on "
+                        "before marking it done (or use Mark filed).",
+                        task=task.display_name,
                     )
+                )
 
     def action_accountancy_mark_filed(self):
         """Filed today by the current user, and done."""

@@ -1,5 +1,5 @@
 import base64
-from datetime import date, datetime
+from datetime import date
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
@@ -53,25 +53,39 @@ class TestFiscalDeadlines(AccountancyCrmCommon):
         self.assertEqual(len(months), 12)
         self.assertEqual(fd.payroll_deadline(months[0][2], "month"), date(2024, 2, 29))
         self.assertEqual(fd.payroll_deadline(months[11][2], "month"), date(2025, 1, 31))
-        self.assertEqual(fd.payroll_deadline(date(2023, 1, 31), "month"), date(2023, 2, 28))
+        self.assertEqual(
+            fd.payroll_deadline(date(2023, 1, 31), "month"), date(2023, 2, 28)
+        )
         weeks = fd.payroll_periods(2024, "four_weeks")
         self.assertEqual(len(weeks), 13)
         self.assertEqual(weeks[0][1:], (date(2024, 1, 1), date(2024, 1, 28)))
         self.assertEqual(weeks[1][1:], (date(2024, 1, 29), date(2024, 2, 25)))
         self.assertEqual(weeks[12][2], date(2024, 12, 31))
         # One month after the period ends.
-        self.assertEqual(fd.payroll_deadline(weeks[0][2], "four_weeks"), date(2024, 2, 28))
-        self.assertEqual(fd.payroll_deadline(weeks[1][2], "four_weeks"), date(2024, 3, 25))
-        self.assertEqual(fd.payroll_deadline(weeks[12][2], "four_weeks"), date(2025, 1, 31))
-        self.assertEqual(fd.payroll_deadline(date(2024, 1, 30), "four_weeks"), date(2024, 2, 29))
+        self.assertEqual(
+            fd.payroll_deadline(weeks[0][2], "four_weeks"), date(2024, 2, 28)
+        )
+        self.assertEqual(
+            fd.payroll_deadline(weeks[1][2], "four_weeks"), date(2024, 3, 25)
+        )
+        self.assertEqual(
+            fd.payroll_deadline(weeks[12][2], "four_weeks"), date(2025, 1, 31)
+        )
+        self.assertEqual(
+            fd.payroll_deadline(date(2024, 1, 30), "four_weeks"), date(2024, 2, 29)
+        )
 
     def test_kvk(self):
         end = date(2024, 12, 31)
         self.assertEqual(fd.kvk_preparation_deadline(end), date(2025, 5, 31))
         self.assertEqual(fd.kvk_preparation_deadline(end, True), date(2025, 10, 31))
         self.assertEqual(fd.kvk_filing_deadline(end), date(2025, 12, 31))
-        self.assertEqual(fd.kvk_filing_deadline(end, date(2025, 6, 20)), date(2025, 6, 28))
-        self.assertEqual(fd.kvk_filing_deadline(end, date(2025, 12, 28)), date(2025, 12, 31))
+        self.assertEqual(
+            fd.kvk_filing_deadline(end, date(2025, 6, 20)), date(2025, 6, 28)
+        )
+        self.assertEqual(
+            fd.kvk_filing_deadline(end, date(2025, 12, 28)), date(2025, 12, 31)
+        )
         self.assertEqual(fd.kvk_filing_deadline(date(2023, 2, 28)), date(2024, 2, 29))
 
     def test_schedule(self):
@@ -100,7 +114,9 @@ class TestFiscalCalendar(AccountancyCrmCommon):
     def setUpClass(cls):
         super().setUpClass()
         # Three years back, so that the whole filing schedule lies in the past.
-        cls.env["ir.config_parameter"].set_param("accountancy_crm.planning_years_back", 3)
+        cls.env["ir.config_parameter"].set_param(
+            "accountancy_crm.planning_years_back", 3
+        )
         cls.year = cls.this_year - 3
         cls.Plan = cls.env["accountancy.service.plan"]
         cls.Task = cls.env["project.task"]
@@ -115,18 +131,25 @@ class TestFiscalCalendar(AccountancyCrmCommon):
             "Fiscal Person Two", relation_kind="client", bsn=make_bsn(102)
         )
         cls.bv = cls._create_company(
-            "Fiscal BV B.V.", relation_kind="client", legal_form="bv",
+            "Fiscal BV B.V.",
+            relation_kind="client",
+            legal_form="bv",
             rsin=make_bsn(103),
         )
         cls.bv_broken = cls._create_company(
-            "Fiscal Broken B.V.", relation_kind="client", legal_form="bv",
-            accountancy_year_end_month="6", accountancy_year_end_day=30,
+            "Fiscal Broken B.V.",
+            relation_kind="client",
+            legal_form="bv",
+            accountancy_year_end_month="6",
+            accountancy_year_end_day=30,
         )
         cls.vof = cls._create_company(
             "Fiscal VOF", relation_kind="client", legal_form="vof"
         )
         cls.user_planner = mail_new_test_user(
-            cls.env, login="acc_fiscal_planner", groups="accountancy_crm.group_manager",
+            cls.env,
+            login="acc_fiscal_planner",
+            groups="accountancy_crm.group_manager",
             name="Fiscal Planner",
         )
 
@@ -150,7 +173,10 @@ class TestFiscalCalendar(AccountancyCrmCommon):
 
     def _plan(self, partner, **vals):
         return self.Plan.create(
-            dict({"partner_id": partner.id, "year": self.year, "state": "confirmed"}, **vals)
+            dict(
+                {"partner_id": partner.id, "year": self.year, "state": "confirmed"},
+                **vals,
+            )
         )
 
     def _generate(self, partners):
@@ -158,7 +184,9 @@ class TestFiscalCalendar(AccountancyCrmCommon):
             {"year": self.year, "partner_ids": [(6, 0, partners.ids)]}
         )
         wizard.action_generate()
-        return self.Task.search([("partner_id", "in", partners.ids), ("accountancy_tax", "!=", False)])
+        return self.Task.search(
+            [("partner_id", "in", partners.ids), ("accountancy_tax", "!=", False)]
+        )
 
     def _deadline(self, tasks, key):
         task = tasks.filtered(lambda t: t.accountancy_task_key == key)
@@ -168,8 +196,11 @@ class TestFiscalCalendar(AccountancyCrmCommon):
     # -- bad input ---------------------------------------------------------
     def test_bad_input(self):
         with self._raises(ValidationError, "is not a date"):
-            self._create_company("Feb 30 B.V.", accountancy_year_end_month="2",
-                                 accountancy_year_end_day=30)
+            self._create_company(
+                "Feb 30 B.V.",
+                accountancy_year_end_month="2",
+                accountancy_year_end_day=30,
+            )
         with self._raises(ValidationError, "does not pay corporate tax"):
             self._plan(self.person, vpb_return=True)
         with self._raises(ValidationError, "does not pay corporate tax"):
@@ -180,11 +211,25 @@ class TestFiscalCalendar(AccountancyCrmCommon):
             self._plan(self.person, ib_deferral=True)
         with self._raises(ValidationError, "not a legal person"):
             self._plan(self.vof, kvk_filing=True)
-        self.assertFalse(self.Plan.search([("partner_id", "in", (self.person | self.vof | self.bv).ids), ("year", "=", self.year)]))
+        self.assertFalse(
+            self.Plan.search(
+                [
+                    ("partner_id", "in", (self.person | self.vof | self.bv).ids),
+                    ("year", "=", self.year),
+                ]
+            )
+        )
 
     def test_generation_and_filing(self):
-        self._plan(self.person, ib_return=True, ib_deferral=True, payroll_frequency="four_weeks")
-        plan_bv = self._plan(self.bv, vpb_return=True, kvk_filing=True, payroll_frequency="month")
+        self._plan(
+            self.person,
+            ib_return=True,
+            ib_deferral=True,
+            payroll_frequency="four_weeks",
+        )
+        plan_bv = self._plan(
+            self.bv, vpb_return=True, kvk_filing=True, payroll_frequency="month"
+        )
         self._plan(self.bv_broken, vpb_return=True, vpb_deferral=True)
         partners = self.person | self.bv | self.bv_broken
         tasks = self._generate(partners)
@@ -193,13 +238,19 @@ class TestFiscalCalendar(AccountancyCrmCommon):
         bv_tasks = tasks.filtered(lambda t: t.partner_id == self.bv)
         broken = tasks.filtered(lambda t: t.partner_id == self.bv_broken)
         self.assertEqual(self._deadline(bv_tasks, "vpb"), date(y + 1, 5, 31))
-        self.assertEqual(self._deadline(broken, "vpb"), fd.add_months(date(y, 6, 30), 10))
+        self.assertEqual(
+            self._deadline(broken, "vpb"), fd.add_months(date(y, 6, 30), 10)
+        )
         self.assertFalse(broken.accountancy_in_schedule)
         self.assertEqual(broken.accountancy_deadline_type, "deferral")
         self.assertEqual(self._deadline(bv_tasks, "kvk-file"), date(y + 1, 12, 31))
-        self.assertEqual(len(bv_tasks.filtered(lambda t: t.accountancy_tax == "payroll")), 12)
+        self.assertEqual(
+            len(bv_tasks.filtered(lambda t: t.accountancy_tax == "payroll")), 12
+        )
         person_tasks = tasks.filtered(lambda t: t.partner_id == self.person)
-        self.assertEqual(len(person_tasks.filtered(lambda t: t.accountancy_tax == "payroll")), 13)
+        self.assertEqual(
+            len(person_tasks.filtered(lambda t: t.accountancy_tax == "payroll")), 13
+        )
         ib = person_tasks.filtered(lambda t: t.accountancy_tax == "ib")
         self.assertTrue(ib.accountancy_in_schedule)
         # Twice changes nothing.
@@ -232,19 +283,31 @@ class TestFiscalCalendar(AccountancyCrmCommon):
         tasks = self._generate(self.person | self.person_2)
         ib = tasks.filtered(lambda t: t.accountancy_tax == "ib")
         self.assertEqual(len(ib), 1)
-        self.assertEqual(ib.partner_id | ib.accountancy_fiscal_partner_id, self.person | self.person_2)
+        self.assertEqual(
+            ib.partner_id | ib.accountancy_fiscal_partner_id,
+            self.person | self.person_2,
+        )
 
     def _schedule_returns(self, count, prefix):
         partners = self.env["res.partner"].create(
             [
-                {"name": f"{prefix} {i}", "is_company": False, "relation_kind": "client"}
+                {
+                    "name": f"{prefix} {i}",
+                    "is_company": False,
+                    "relation_kind": "client",
+                }
                 for i in range(count)
             ]
         )
         self.Plan.create(
             [
-                {"partner_id": p.id, "year": self.year, "state": "confirmed",
-                 "ib_return": True, "ib_deferral": True}
+                {
+                    "partner_id": p.id,
+                    "year": self.year,
+                    "state": "confirmed",
+                    "ib_return": True,
+                    "ib_deferral": True,
+                }
                 for p in partners
             ]
         )
@@ -259,13 +322,25 @@ class TestFiscalCalendar(AccountancyCrmCommon):
             task.accountancy_filed_on = day
         domain = [("partner_id", "in", tasks.partner_id.ids)]
         summary = self.Monitor._accountancy_schedule_summary(domain)
-        row = lambda m: summary[("ib", y, m)]  # noqa: E731
-        self.assertEqual((row(date(y + 1, 5, 31))["filed"], row(date(y + 1, 5, 31))["status"]), (0, "far_behind"))
-        self.assertEqual((row(date(y + 1, 8, 31))["filed"], row(date(y + 1, 8, 31))["status"]), (3, "on_track"))
+        row = lambda m: summary[("ib", y, m)]
+        self.assertEqual(
+            (row(date(y + 1, 5, 31))["filed"], row(date(y + 1, 5, 31))["status"]),
+            (0, "far_behind"),
+        )
+        self.assertEqual(
+            (row(date(y + 1, 8, 31))["filed"], row(date(y + 1, 8, 31))["status"]),
+            (3, "on_track"),
+        )
         self.assertEqual(row(date(y + 1, 9, 30))["filed"], 4)
         self.assertEqual(row(date(y + 1, 9, 30))["status"], "on_track")
-        self.assertEqual((row(date(y + 1, 10, 31))["behind"], row(date(y + 1, 10, 31))["status"]), (1, "far_behind"))
-        self.assertEqual((row(date(y + 1, 11, 30))["behind"], row(date(y + 1, 11, 30))["status"]), (2, "far_behind"))
+        self.assertEqual(
+            (row(date(y + 1, 10, 31))["behind"], row(date(y + 1, 10, 31))["status"]),
+            (1, "far_behind"),
+        )
+        self.assertEqual(
+            (row(date(y + 1, 11, 30))["behind"], row(date(y + 1, 11, 30))["status"]),
+            (2, "far_behind"),
+        )
         self.assertEqual(row(date(y + 2, 1, 31))["filed"], 5)
         self.assertEqual(row(date(y + 2, 4, 30))["behind"], 5)
         self.assertEqual(len(summary), 12)
@@ -280,7 +355,9 @@ class TestFiscalCalendar(AccountancyCrmCommon):
         self.env.invalidate_all()
         with self.assertQueryCount(__system__=2):
             summary = self.Monitor._accountancy_schedule_summary(domain)
-        self.assertEqual(summary[("ib", self.year, date(self.year + 1, 5, 31))]["total"], 100)
+        self.assertEqual(
+            summary[("ib", self.year, date(self.year + 1, 5, 31))]["total"], 100
+        )
 
     def test_cron_warns_manager(self):
         tasks = self._schedule_returns(4, "Cron")
@@ -288,14 +365,23 @@ class TestFiscalCalendar(AccountancyCrmCommon):
         self.env.company.accountancy_fiscal_manager_id = manager
         y = self.year
         self.Monitor._cron_warn_behind(today=date(y + 1, 6, 1))
-        activities = self.env["mail.activity"].search([("res_model", "=", "project.task"), ("res_id", "in", tasks.ids)])
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", "project.task"), ("res_id", "in", tasks.ids)]
+        )
         self.assertEqual(len(activities), 1)
         self.assertEqual(activities.user_id, manager)
         self.assertIn("behind", activities.summary)
-        self.assertIn(tasks.sorted(lambda t: (t.date_deadline, t.id))[0].name, activities.note)
+        self.assertIn(
+            tasks.sorted(lambda t: (t.date_deadline, t.id))[0].name, activities.note
+        )
         # Once per month end.
         self.Monitor._cron_warn_behind(today=date(y + 1, 6, 1))
-        self.assertEqual(self.env["mail.activity"].search_count([("res_model", "=", "project.task"), ("res_id", "in", tasks.ids)]), 1)
+        self.assertEqual(
+            self.env["mail.activity"].search_count(
+                [("res_model", "=", "project.task"), ("res_id", "in", tasks.ids)]
+            ),
+            1,
+        )
 
     def _import(self, text):
         wizard = self.env["accountancy.fiscal.filing.import"].create(
@@ -310,7 +396,12 @@ class TestFiscalCalendar(AccountancyCrmCommon):
         y = self.year
         filed = date(y + 1, 3, 1)
         good = f"number,tax,year,filed_on\n{self.person.bsn},ib,{y},{filed}\n"
-        bad = good + f"999999990,vpb,{y},{filed}\n{self.bv.rsin},vpb,{y},{date(y, 6, 1)}\n{self.bv.rsin},xx,{y},{filed}\n"
+        bad = (
+            good
+            + f"999999990,vpb,{y},{filed}\n"
+            + f"{self.bv.rsin},vpb,{y},{date(y, 6, 1)}\n"
+            + f"{self.bv.rsin},xx,{y},{filed}\n"
+        )
         with self.assertRaises(UserError) as caught:
             self._import(bad)
         message = str(caught.exception)

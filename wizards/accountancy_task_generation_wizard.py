@@ -281,9 +281,7 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
                 (
                     "kvk-prepare",
                     "annual_accounts",
-                    self.env._(
-                        "Annual accounts %(year)s: preparation", year=year
-                    ),
+                    self.env._("Annual accounts %(year)s: preparation", year=year),
                     fd.kvk_preparation_deadline(year_end, plan.kvk_extension),
                     extra("kvk", year_end),
                 ),
