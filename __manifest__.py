@@ -93,6 +93,10 @@
         "views/res_users_views.xml",
         # adoption: import templates and onboarding
         "views/accountancy_onboarding_views.xml",
+        # planning: fiscal calendar
+        "data/accountancy_fiscal_cron_data.xml",
+        "views/accountancy_fiscal_calendar_views.xml",
+        "wizards/accountancy_fiscal_filing_import_views.xml",
         "views/accountancy_menus.xml",
     ],
     "demo": [

@@ -52,3 +52,6 @@ from . import calendar_event
 from . import res_users
 from . import accountancy_onboarding
 from . import hr_employee_public
+from . import res_partner_fiscal_year
+from . import res_company_fiscal
+from . import accountancy_fiscal_monitor

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .access_checks import check_caller
+from .fiscal_deadlines import PAYROLL_FREQUENCIES
+from .res_partner import IB_LEGAL_FORMS
 
 FREQUENCIES = [
     ("none", "None"),
@@ -25,6 +27,14 @@ PLAN_DATA_FIELDS = {
     "annual_accounts_engagement",
     "annual_accounts_date",
     "state",
+    "ib_return",
+    "ib_deferral",
+    "vpb_return",
+    "vpb_deferral",
+    "payroll_frequency",
+    "kvk_filing",
+    "kvk_extension",
+    "kvk_adopted_on",
 }
 MONTHS = [
     ("1", "January"),
@@ -112,6 +122,37 @@ class AccountancyServicePlan(models.Model):
         default="proposal",
         index=True,
     )
+    # The fiscal calendar: the returns of the plan's year (tax year) and the
+    # KvK filing of its annual accounts. Deadlines: models/fiscal_deadlines.py.
+    ib_return = fields.Boolean(
+        string="Income tax return (IB)",
+        help="The firm files the client's income tax return of this year; for "
+        "fiscal partners one return, linked to both.",
+    )
+    ib_deferral = fields.Boolean(
+        string="IB on the deferral list",
+        help="The firm requested deferral for this return under the "
+        "Uitstelregeling belastingconsulenten (beconregeling).",
+    )
+    vpb_return = fields.Boolean(string="Corporate tax return (VPB)")
+    vpb_deferral = fields.Boolean(string="VPB on the deferral list")
+    payroll_frequency = fields.Selection(
+        PAYROLL_FREQUENCIES, string="Payroll tax returns", required=True, default="none"
+    )
+    kvk_filing = fields.Boolean(
+        string="KvK filing of the annual accounts",
+        help="The firm prepares and files the annual accounts of the financial "
+        "year ending in this year with the KvK (deponering).",
+    )
+    kvk_extension = fields.Boolean(
+        string="Preparation extended by the shareholders",
+        help="The general meeting extended the preparation term by 5 months.",
+    )
+    kvk_adopted_on = fields.Date(
+        string="Annual accounts adopted on",
+        help="The filing is due 8 days after adoption, at the latest 12 months "
+        "after the year end.",
+    )
     updated_on = fields.Date(default=fields.Date.context_today, readonly=True)
     client_group_id = fields.Many2one(related="partner_id.client_group_id")
     client_type_id = fields.Many2one(related="partner_id.client_type_id")
@@ -175,6 +216,62 @@ class AccountancyServicePlan(models.Model):
                         "the month in which the firm produces it.",
                         client=plan.partner_id.display_name,
                         year=plan.year,
+                    )
+                )
+
+    @api.constrains(
+        "partner_id",
+        "ib_return",
+        "ib_deferral",
+        "vpb_return",
+        "vpb_deferral",
+        "kvk_filing",
+    )
+    def _check_fiscal_returns(self):
+        for plan in self:
+            client = plan.partner_id
+            name = client.display_name
+            if plan.ib_return and client.is_company:
+                raise ValidationError(
+                    self.env._(
+                        "%(client)s is a company: an income tax (IB) return is "
+                        "filed by persons. Plan the IB return on the owners or "
+                        "partners, or a VPB return on the company.",
+                        client=name,
+                    )
+                )
+            if plan.vpb_return and (not client.is_company or client.tax_regime == "ib"):
+                raise ValidationError(
+                    self.env._(
+                        "%(client)s does not pay corporate tax (VPB): it is a person "
+                        "or a company under income tax (IB regime). Remove the VPB "
+                        "return or correct the client's legal form.",
+                        client=name,
+                    )
+                )
+            for tax_return, deferral, label in (
+                (plan.ib_return, plan.ib_deferral, "IB"),
+                (plan.vpb_return, plan.vpb_deferral, "VPB"),
+            ):
+                if deferral and not tax_return:
+                    raise ValidationError(
+                        self.env._(
+                            "%(client)s is on the %(tax)s deferral list of %(year)s "
+                            "without a %(tax)s return in the plan: tick the return "
+                            "or take the client off the list.",
+                            client=name,
+                            tax=label,
+                            year=plan.year,
+                        )
+                    )
+            if plan.kvk_filing and (
+                not client.is_company or client.legal_form in IB_LEGAL_FORMS
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(client)s is not a legal person and files no annual "
+                        "accounts with the KvK: remove the KvK filing.",
+                        client=name,
                     )
                 )
 

@@ -7,6 +7,8 @@ ACCOUNTANCY_SERVICE_LINES = [
     ("bookkeeping", "Bookkeeping"),
     ("vat", "VAT returns"),
     ("annual_accounts", "Annual accounts"),
+    ("tax_returns", "Tax returns"),
+    ("payroll", "Payroll tax"),
 ]
 
 # Where the task generation puts a client's tasks (a setting).

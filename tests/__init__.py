@@ -60,3 +60,6 @@ from . import test_tour_relation_card
 from . import test_tour_sales
 from . import test_tour_strategy
 from . import test_year_mixin
+from . import test_fiscal_calendar
+from . import test_fiscal_calendar_security
+from . import test_tour_fiscal

@@ -17,7 +17,7 @@ import json
 import random
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from lxml import etree
@@ -762,6 +762,87 @@ def print_table(rows):
     sys.stdout.write("\n".join(lines) + "\n")
 
 
+def bench_fiscal_monitor(env, rng, clients=6000):
+    """The beconregeling monitor of a large firm: ``clients`` clients (half
+    persons with an IB return, half bv's with a VPB return) on the deferral
+    list in two tax years, about 12,000 returns; opening the monitor (its
+    grouped list per tax year, tax and month end) as the administrator."""
+    year = fields.Date.context_today(env["res.partner"]).year
+    persons = env["res.partner"].browse()
+    Partner = env["res.partner"]
+    half = clients // 2
+    for start in range(0, half, BATCH):
+        persons |= Partner.create(
+            [
+                {"name": f"Bench fiscal person {i}", "relation_kind": "client"}
+                for i in range(start, min(start + BATCH, half))
+            ]
+        )
+    companies = _bench_clients(env, clients - half, "fiscal")
+    companies.write({"legal_form": "bv"})
+    plans = []
+    for plan_year in (year - 1, year):
+        plans += [
+            {
+                "partner_id": partner.id,
+                "year": plan_year,
+                "ib_return": True,
+                "ib_deferral": True,
+                "state": "confirmed",
+            }
+            for partner in persons
+        ] + [
+            {
+                "partner_id": partner.id,
+                "year": plan_year,
+                "vpb_return": True,
+                "vpb_deferral": True,
+                "state": "confirmed",
+            }
+            for partner in companies
+        ]
+    for start in range(0, len(plans), BATCH):
+        env["accountancy.service.plan"].create(plans[start : start + BATCH])
+    for plan_year in (year - 1, year):
+        env["accountancy.task.generation.wizard"].create(
+            {"year": plan_year}
+        ).action_generate()
+    # Filed returns spread over the schedule, so that the sums are not trivial.
+    returns = env["project.task"].search(
+        [
+            ("accountancy_in_schedule", "=", True),
+            ("partner_id", "in", (persons | companies).ids),
+        ]
+    )
+    for task in returns:
+        if rng.random() < 0.5:
+            task.accountancy_filed_on = task.accountancy_period_end + timedelta(
+                days=rng.randint(1, 400)
+            )
+    returns.filtered(
+        lambda t: t.accountancy_filed_on and t.accountancy_filed_on > date.today()
+    ).accountancy_filed_on = False
+    Monitor = env["accountancy.fiscal.monitor"].with_user(env.ref("base.user_admin"))
+
+    def open_monitor():
+        Monitor.web_read_group(
+            [],
+            ["returns:sum", "filed:sum", "expected:sum", "shortfall:sum"],
+            ["tax_year", "tax", "month_end:month"],
+            lazy=False,
+        )
+        Monitor._accountancy_schedule_summary()
+
+    result = measure_best(env, "fiscal monitor", open_monitor)
+    return [
+        _firm_row(
+            f"beconregeling monitor, {len(returns)} returns of {clients} clients",
+            result,
+            1.0,
+        )
+    ]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("conf")
@@ -790,6 +871,7 @@ def main():
             rows += bench_planning_rollover(env, rng)
             rows += bench_task_generation(env, rng)
             rows += bench_capacity(env, rng)
+            rows += bench_fiscal_monitor(env, rng)
         cr.rollback()
     print_table(rows)
     out = Path(__file__).resolve().parent.parent / "bench-results.json"

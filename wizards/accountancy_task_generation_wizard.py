@@ -4,6 +4,7 @@ from datetime import date, datetime, time
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models import fiscal_deadlines as fd
 from ..models.access_checks import check_caller
 from ..models.project_project import (
     DEFAULT_PROJECT_MODE,
@@ -17,6 +18,8 @@ SERVICE_ROLES = {
     "bookkeeping": "accountancy_crm.role_rlm_ass",
     "vat": "accountancy_crm.role_rlm_ass",
     "annual_accounts": "accountancy_crm.role_jrk",
+    "tax_returns": "accountancy_crm.role_rlm",
+    "payroll": "accountancy_crm.role_rlm_ass",
 }
 FALLBACK_ROLE = "accountancy_crm.role_rlm"
 # Deadlines are end-of-day; a datetime at noon keeps the date the same in every
@@ -192,6 +195,136 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
             )
         return work
 
+    @api.model
+    def _plan_fiscal_work(self, plan, joint_ib_skipped):
+        """The returns and KvK filing of a service plan, as a list of
+        (key, service line, name, deadline date, extra task values). Every item
+        of the plan of year X concerns the tax period or financial year ending
+        in X; the deadlines come from models/fiscal_deadlines.py."""
+        client = plan.partner_id
+        year = plan.year
+        year_end = client._accountancy_year_end(year)
+        calendar_end = fd.year_end_date(year)
+        work = []
+
+        def extra(tax, period_end, deferral=False, **vals):
+            return dict(
+                vals,
+                accountancy_tax=tax,
+                accountancy_period_end=period_end,
+                accountancy_deadline_type="deferral" if deferral else "regular",
+                accountancy_in_schedule=bool(
+                    deferral and fd.in_deferral_schedule(tax, period_end)
+                ),
+            )
+
+        if plan.ib_return and plan.id not in joint_ib_skipped:
+            deferral = plan.ib_deferral
+            work.append(
+                (
+                    "ib",
+                    "tax_returns",
+                    self.env._("Income tax return %(year)s", year=year),
+                    fd.ib_deadline(year, deferral),
+                    extra(
+                        "ib",
+                        calendar_end,
+                        deferral,
+                        accountancy_fiscal_partner_id=client.fiscal_partner_id.id,
+                    ),
+                )
+            )
+        if plan.vpb_return:
+            deferral = plan.vpb_deferral
+            work.append(
+                (
+                    "vpb",
+                    "tax_returns",
+                    self.env._(
+                        "Corporate tax return %(year)s (year ending %(end)s)",
+                        year=year,
+                        end=fields.Date.to_string(year_end),
+                    ),
+                    fd.vpb_deadline(year_end, deferral),
+                    extra("vpb", year_end, deferral),
+                )
+            )
+        months = dict(
+            plan._fields["bookkeeping_month"]._description_selection(self.env)
+        )
+        frequency = plan.payroll_frequency
+        for number, __, period_end in fd.payroll_periods(year, frequency):
+            if frequency == "month":
+                name = self.env._(
+                    "Payroll tax return %(month)s %(year)s",
+                    month=months[str(number)],
+                    year=year,
+                )
+            else:
+                name = self.env._(
+                    "Payroll tax return period %(period)s %(year)s",
+                    period=number,
+                    year=year,
+                )
+            work.append(
+                (
+                    f"payroll-{frequency}-{number:02d}",
+                    "payroll",
+                    name,
+                    fd.payroll_deadline(period_end, frequency),
+                    extra("payroll", period_end),
+                )
+            )
+        if plan.kvk_filing:
+            documents = fd.KVK_FILED_DOCUMENTS.get(client.size_class or "micro")
+            work += [
+                (
+                    "kvk-prepare",
+                    "annual_accounts",
+                    self.env._("Annual accounts %(year)s: preparation", year=year),
+                    fd.kvk_preparation_deadline(year_end, plan.kvk_extension),
+                    extra("kvk", year_end),
+                ),
+                (
+                    "kvk-file",
+                    "annual_accounts",
+                    self.env._(
+                        "Annual accounts %(year)s: KvK filing (%(documents)s)",
+                        year=year,
+                        documents=documents._translate(self.env.lang),
+                    ),
+                    fd.kvk_filing_deadline(year_end, plan.kvk_adopted_on),
+                    extra("kvk", year_end),
+                ),
+            ]
+        return work
+
+    @api.model
+    def _joint_ib_skipped(self, plans):
+        """Ids of the plans whose IB return is filed with the fiscal partner's:
+        of two fiscal partners both with an IB return in the year, the one
+        with the higher id gets none (one return, linked to both)."""
+        with_ib = plans.filtered(
+            lambda p: p.ib_return and p.partner_id.fiscal_partner_id
+        )
+        if not with_ib:
+            return set()
+        partner_plans = self.env["accountancy.service.plan"].search_fetch(
+            [
+                ("partner_id", "in", with_ib.partner_id.fiscal_partner_id.ids),
+                ("year", "in", list(set(with_ib.mapped("year")))),
+                ("ib_return", "=", True),
+            ],
+            ["partner_id", "year"],
+        )
+        has_ib = {(p.partner_id.id, p.year) for p in partner_plans}
+        return {
+            plan.id
+            for plan in with_ib
+            if (plan.partner_id.fiscal_partner_id.id, plan.year) in has_ib
+            and plan.partner_id.fiscal_partner_id.id < plan.partner_id.id
+        }
+
     def action_generate(self):
         """Create the missing tasks (and projects) and open the year's tasks."""
         check_caller(self, "write")
@@ -213,6 +346,14 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
                 "vat_frequency",
                 "annual_accounts_engagement",
                 "annual_accounts_date",
+                "ib_return",
+                "ib_deferral",
+                "vpb_return",
+                "vpb_deferral",
+                "payroll_frequency",
+                "kvk_filing",
+                "kvk_extension",
+                "kvk_adopted_on",
             ],
             order="id",
         )
@@ -237,17 +378,36 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
         them. The number of queries does not depend on the number of plans."""
         Task = self.env["project.task"]
         existing = {
-            (task.accountancy_service_plan_id.id, task.accountancy_task_key)
+            (task.accountancy_service_plan_id.id, task.accountancy_task_key): task
             for task in Task.with_context(active_test=False).search_fetch(
                 [("accountancy_service_plan_id", "in", plans.ids)],
-                ["accountancy_service_plan_id", "accountancy_task_key"],
+                [
+                    "accountancy_service_plan_id",
+                    "accountancy_task_key",
+                    "accountancy_tax",
+                    "date_deadline",
+                    "accountancy_deadline_type",
+                    "accountancy_in_schedule",
+                    "is_closed",
+                ],
             )
         }
+        joint_ib_skipped = self._joint_ib_skipped(plans)
         todo = []
+        extras = {}
         for plan in plans:
             for key, line, name, deadline in self._plan_work(plan):
                 if (plan.id, key) not in existing:
                     todo.append((plan, key, line, name, deadline))
+            for key, line, name, deadline, vals in self._plan_fiscal_work(
+                plan, joint_ib_skipped
+            ):
+                task = existing.get((plan.id, key))
+                if not task:
+                    todo.append((plan, key, line, name, deadline))
+                    extras[(plan.id, key)] = vals
+                else:
+                    self._move_fiscal_task(task, deadline, vals)
         if not todo:
             return Task
         users = self._get_team_users(plans, {line for __, __, line, __, __ in todo})
@@ -274,6 +434,7 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
                     "user_ids": [Command.set(user.ids if user else [])],
                     "accountancy_service_plan_id": plan.id,
                     "accountancy_task_key": key,
+                    **extras.get((plan.id, key), {}),
                 }
             )
         # No follower notifications per task: the assignees see their tasks in
@@ -281,6 +442,20 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
         return Task.with_context(
             mail_auto_subscribe_no_notify=True, mail_create_nolog=True
         ).create(vals_list)
+
+    @api.model
+    def _move_fiscal_task(self, task, deadline, vals):
+        """A changed plan moves the deadline of an open return; done ones keep
+        theirs."""
+        if task.is_closed:
+            return
+        new = {
+            "date_deadline": datetime.combine(deadline, DEADLINE_TIME),
+            "accountancy_deadline_type": vals["accountancy_deadline_type"],
+            "accountancy_in_schedule": vals["accountancy_in_schedule"],
+        }
+        if any(task[fname] != value for fname, value in new.items()):
+            task.write(new)
 
     def _get_team_users(self, plans, lines):
         """{(client id, service line): user} from the year's client teams: the
@@ -373,4 +548,8 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
             return self.env._("%(client)s - VAT returns", client=partner.name)
         if line == "annual_accounts":
             return self.env._("%(client)s - Annual accounts", client=partner.name)
+        if line == "tax_returns":
+            return self.env._("%(client)s - Tax returns", client=partner.name)
+        if line == "payroll":
+            return self.env._("%(client)s - Payroll tax", client=partner.name)
         return self.env._("%(client)s - Accountancy services", client=partner.name)

@@ -1,0 +1,239 @@
+"""The beconregeling monitor: per return on the deferral list and per month
+end of its filing schedule, whether it was filed by then and the share that
+should have been. Summed per tax, tax year and month end (or per employee or
+client group) this is the firm's progress against the schedule; one row per
+return and month end keeps the client visibility rules of the returns."""
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
+
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+from .fiscal_deadlines import (
+    DEADLINE_TYPES,
+    SCHEDULE,
+    SCHEDULE_STATUSES,
+    TAXES,
+    schedule_status,
+)
+
+# Open returns the cron's warning names.
+EARLIEST_RETURNS = 10
+
+
+class AccountancyFiscalMonitor(models.Model):
+    _name = "accountancy.fiscal.monitor"
+    _description = "Beconregeling monitor"
+    _auto = False
+    _order = "tax_year desc, tax, month_end"
+
+    task_id = fields.Many2one("project.task", string="Return", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Client", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    user_id = fields.Many2one("res.users", string="Employee", readonly=True)
+    client_group_id = fields.Many2one(
+        "accountancy.client.group", string="Client group", readonly=True
+    )
+    tax = fields.Selection(TAXES, readonly=True)
+    deadline_type = fields.Selection(DEADLINE_TYPES, readonly=True)
+    tax_year = fields.Integer(readonly=True, aggregator=False)
+    month_end = fields.Date(string="Month end", readonly=True)
+    date_deadline = fields.Date(string="Deadline", readonly=True)
+    filed_on = fields.Date(readonly=True)
+    returns = fields.Integer(string="Returns on the list", readonly=True)
+    filed = fields.Integer(string="Filed", readonly=True)
+    expected = fields.Float(
+        string="Required",
+        readonly=True,
+        digits=(16, 2),
+        help="Number of returns that must have been filed by the month end.",
+    )
+    shortfall = fields.Float(
+        string="Behind",
+        readonly=True,
+        digits=(16, 2),
+        help="Required minus filed: positive when the firm is behind.",
+    )
+    filed_percentage = fields.Float(
+        string="Filed (%)", readonly=True, aggregator="avg", digits=(16, 2)
+    )
+    required_percentage = fields.Float(
+        string="Required (%)", readonly=True, aggregator="max", digits=(16, 2)
+    )
+
+    @property
+    def _table_query(self):
+        schedule = SQL(", ").join(
+            SQL("(%s, %s, %s::numeric)", offset, month, percentage)
+            for offset, month, percentage in SCHEDULE
+        )
+        return SQL(
+            """
+            SELECT t.id * 12 + s.n AS id,
+                   t.id AS task_id,
+                   t.partner_id,
+                   t.company_id,
+                   (SELECT min(r.user_id) FROM project_task_user_rel r
+                     WHERE r.task_id = t.id) AS user_id,
+                   p.client_group_id,
+                   t.accountancy_tax AS tax,
+                   t.accountancy_deadline_type AS deadline_type,
+                   EXTRACT(year FROM t.accountancy_period_end)::int AS tax_year,
+                   m.month_end,
+                   t.date_deadline::date AS date_deadline,
+                   t.accountancy_filed_on AS filed_on,
+                   1 AS returns,
+                   CASE WHEN t.accountancy_filed_on <= m.month_end
+                        THEN 1 ELSE 0 END AS filed,
+                   s.percentage / 100.0 AS expected,
+                   s.percentage / 100.0 - CASE WHEN t.accountancy_filed_on
+                        <= m.month_end THEN 1 ELSE 0 END AS shortfall,
+                   CASE WHEN t.accountancy_filed_on <= m.month_end
+                        THEN 100.0 ELSE 0.0 END AS filed_percentage,
+                   s.percentage AS required_percentage
+              FROM project_task t
+              JOIN res_partner p ON p.id = t.partner_id
+             CROSS JOIN (
+                   SELECT row_number() OVER () - 1 AS n, v.*
+                     FROM (VALUES %s) AS v(year_offset, month, percentage)
+                   ) s
+             CROSS JOIN LATERAL (
+                   SELECT (make_date(
+                              EXTRACT(year FROM t.accountancy_period_end)::int
+                              + s.year_offset, s.month, 1)
+                           + interval '1 month' - interval '1 day')::date
+                          AS month_end
+                   ) m
+             WHERE t.accountancy_in_schedule AND t.active
+            """,
+            schedule,
+        )
+
+    @api.model
+    def _accountancy_schedule_summary(self, domain=None):
+        """{(tax, tax year, month end): {total, filed, required_percentage,
+        behind, status}} of the rows the user may read; a constant number of
+        queries whatever the number of returns."""
+        self._flush_returns()
+        groups = self._read_group(
+            domain or [],
+            ["tax", "tax_year", "month_end:day"],
+            ["returns:sum", "filed:sum", "required_percentage:max"],
+        )
+        summary = {}
+        for tax, tax_year, month_end, total, filed, percentage in groups:
+            behind, status = schedule_status(total, filed, percentage)
+            summary[(tax, tax_year, month_end)] = {
+                "total": total,
+                "filed": filed,
+                "required_percentage": percentage,
+                "behind": behind,
+                "status": status,
+                "status_label": dict(SCHEDULE_STATUSES)[status],
+            }
+        return summary
+
+    @api.model
+    def _flush_returns(self):
+        # The view reads the tasks' table: pending task changes first.
+        self.env["project.task"].flush_model(
+            [
+                "accountancy_filed_on",
+                "accountancy_in_schedule",
+                "accountancy_period_end",
+                "accountancy_tax",
+                "accountancy_deadline_type",
+                "partner_id",
+                "company_id",
+                "user_ids",
+                "date_deadline",
+                "active",
+            ]
+        )
+
+    def init(self):
+        # Lets the view find the returns of the schedule without a scan.
+        tools.create_index(
+            self.env.cr,
+            "project_task_accountancy_in_schedule_idx",
+            "project_task",
+            ["accountancy_period_end"],
+            where="accountancy_in_schedule",
+        )
+        return super().init()
+
+    # ------------------------------------------------------------------
+    # Cron
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_warn_behind(self, today=None):
+        """At the first run after a month end of a schedule, warn each office's
+        responsible manager (an activity on the open return with the earliest
+        deadline) when the firm is behind, naming the earliest open returns."""
+        today = today or fields.Date.context_today(self)
+        month_end = today.replace(day=1) - relativedelta(days=1)
+        self._flush_returns()
+        summary = self.sudo()._read_group(
+            [("month_end", "=", month_end)],
+            ["company_id", "tax", "tax_year"],
+            ["returns:sum", "filed:sum", "required_percentage:max"],
+        )
+        todo_type = self.env.ref("mail.mail_activity_data_todo")
+        Task = self.env["project.task"].sudo()
+        for company, tax, tax_year, total, filed, percentage in summary:
+            behind, status = schedule_status(total, filed, percentage)
+            if status == "on_track":
+                continue
+            manager = company._accountancy_fiscal_manager()
+            if not manager:
+                continue
+            open_returns = Task.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("accountancy_in_schedule", "=", True),
+                    ("accountancy_tax", "=", tax),
+                    ("accountancy_filed_on", "=", False),
+                    ("accountancy_period_end", ">=", date(tax_year, 1, 1)),
+                    ("accountancy_period_end", "<=", date(tax_year, 12, 31)),
+                ],
+                order="date_deadline, id",
+                limit=EARLIEST_RETURNS,
+            )
+            if not open_returns:
+                continue
+            taxes = dict(self._fields["tax"]._description_selection(self.env))
+            summary_text = self.env._(
+                "Filing schedule %(tax)s %(year)s behind at %(date)s",
+                tax=taxes[tax],
+                year=tax_year,
+                date=month_end,
+            )
+            first = open_returns[0]
+            if first.activity_ids.filtered(
+                lambda a, text=summary_text: a.summary == text
+            ):
+                continue
+            items = Markup("").join(
+                Markup("<li>%s</li>") % task.display_name for task in open_returns
+            )
+            first.activity_schedule(
+                activity_type_id=todo_type.id,
+                summary=summary_text,
+                note=Markup("<p>%s</p><ul>%s</ul>")
+                % (
+                    self.env._(
+                        "%(filed)s of %(total)s returns filed, %(required)s %% "
+                        "required: %(behind)s returns behind. Earliest deadlines:",
+                        filed=filed,
+                        total=total,
+                        required=percentage,
+                        behind=behind,
+                    ),
+                    items,
+                ),
+                user_id=manager.id,
+                date_deadline=today,
+            )
