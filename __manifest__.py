@@ -93,6 +93,7 @@
         "views/res_users_views.xml",
         # adoption: import templates and onboarding
         "views/accountancy_onboarding_views.xml",
+        "views/accountancy_job_run_views.xml",
         "views/accountancy_menus.xml",
     ],
     "demo": [

@@ -52,3 +52,5 @@ from . import calendar_event
 from . import res_users
 from . import accountancy_onboarding
 from . import hr_employee_public
+from . import accountancy_job_run
+from . import accountancy_job_run_batch
