@@ -298,9 +298,7 @@ class AccountancyJobRun(models.Model):
                 )
             if run.state != "failed":
                 raise UserError(
-                    self.env._(
-                        "%(run)s has no failed batches to retry.", run=run.name
-                    )
+                    self.env._("%(run)s has no failed batches to retry.", run=run.name)
                 )
             running = run.with_company(run.company_id)._accountancy_running(
                 run.operation, run.year

@@ -78,9 +78,7 @@ class AccountancyJobRunBatch(models.Model):
             return
         run = batch.run_id
         # Archived clients included (a many2many leaves them out by default).
-        partners = batch.with_context(active_test=False).partner_ids.with_env(
-            self.env
-        )
+        partners = batch.with_context(active_test=False).partner_ids.with_env(self.env)
         skipped = partners.sudo().filtered(lambda partner: not partner.active)
         partners -= skipped
         Model = self.env[OPERATION_MODELS[run.operation]]
@@ -105,8 +103,7 @@ class AccountancyJobRunBatch(models.Model):
                 {
                     "state": "done",
                     "error": False,
-                    "skipped_names": "\n".join(skipped.mapped("display_name"))
-                    or False,
+                    "skipped_names": "\n".join(skipped.mapped("display_name")) or False,
                 }
             )
         run._accountancy_batch_ended()

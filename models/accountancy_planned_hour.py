@@ -137,7 +137,9 @@ class AccountancyPlannedHour(models.Model):
             # Many clients: in the background, one run per plan year.
             for year in sorted(set(plans.mapped("year"))):
                 year_plans = plans.filtered(lambda plan, year=year: plan.year == year)
-                Run._accountancy_start("planned_hours_sync", year, year_plans.partner_id)
+                Run._accountancy_start(
+                    "planned_hours_sync", year, year_plans.partner_id
+                )
             return
         self._sync_plans(plans)
 

@@ -61,3 +61,4 @@ from . import test_tour_sales
 from . import test_tour_strategy
 from . import test_year_mixin
 from . import test_job_run
+from . import test_job_run_e2e

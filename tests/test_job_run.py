@@ -1,10 +1,9 @@
 from datetime import date
 
+import odoo.tests.common as odoo_tests_common
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
-
-import odoo.tests.common as odoo_tests_common
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
@@ -14,7 +13,7 @@ from odoo.addons.mail.tests.common import mail_new_test_user
 if not hasattr(odoo_tests_common, "SETATTR_SOURCES"):
     odoo_tests_common.SETATTR_SOURCES = {}
 
-from odoo.addons.queue_job.tests.common import trap_jobs  # noqa: E402
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..models.accountancy_job_run import BATCH_SIZE_PARAM, THRESHOLD_PARAM
 from .common import AccountancyCrmCommon
@@ -152,11 +151,10 @@ class JobRunCommon(AccountancyCrmCommon):
         Param = self.env["ir.config_parameter"]
         threshold = Param.get_param(THRESHOLD_PARAM)
         Param.set_param(THRESHOLD_PARAM, "1000000")
-        with self.assertRaises(KilledWorker):
-            with self.env.cr.savepoint():
-                run_sync()
-                result = rows()
-                raise KilledWorker
+        with self.assertRaises(KilledWorker), self.env.cr.savepoint():
+            run_sync()
+            result = rows()
+            raise KilledWorker
         self.env.invalidate_all()
         Param.set_param(THRESHOLD_PARAM, threshold)
         self.assertFalse(self.Run.search([]))
@@ -219,11 +217,10 @@ class TestJobRun(JobRunCommon):
             first, second, third = run.batch_ids
             first.with_user(self.user_planner)._accountancy_run()
             # The second batch dies after its work, before its commit.
-            with self.assertRaises(KilledWorker):
-                with self.env.cr.savepoint():
-                    second.with_user(self.user_planner)._accountancy_run()
-                    self.assertEqual(second.state, "done")
-                    raise KilledWorker
+            with self.assertRaises(KilledWorker), self.env.cr.savepoint():
+                second.with_user(self.user_planner)._accountancy_run()
+                self.assertEqual(second.state, "done")
+                raise KilledWorker
             self.env.invalidate_all()
             self.assertEqual(second.state, "pending")
             self.assertEqual(len(self._task_rows()), 2 * 17)
@@ -244,7 +241,9 @@ class TestJobRun(JobRunCommon):
                 "accountancy_crm.acceptance_block_planning_tasks", "unaccepted"
             )
             trap.perform_enqueued_jobs()
-        self.assertEqual((run.state, run.failed_count, run.done_count), ("failed", 3, 0))
+        self.assertEqual(
+            (run.state, run.failed_count, run.done_count), ("failed", 3, 0)
+        )
         self.assertIn("generate planning tasks", run.batch_ids[0].error)
         self.assertFalse(self._task_rows())
         message = self.env["mail.message"].search(
