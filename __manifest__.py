@@ -97,6 +97,7 @@
         "data/accountancy_fiscal_cron_data.xml",
         "views/accountancy_fiscal_calendar_views.xml",
         "wizards/accountancy_fiscal_filing_import_views.xml",
+        "views/accountancy_job_run_views.xml",
         "views/accountancy_menus.xml",
     ],
     "demo": [

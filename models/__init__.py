@@ -55,3 +55,5 @@ from . import hr_employee_public
 from . import res_partner_fiscal_year
 from . import res_company_fiscal
 from . import accountancy_fiscal_monitor
+from . import accountancy_job_run
+from . import accountancy_job_run_batch

@@ -132,6 +132,26 @@ class AccountancyPlannedHour(models.Model):
         if extra_domain is not None:
             domain = expression.OR([domain, extra_domain])
         plans = self.env["accountancy.service.plan"].sudo().search(domain)
+        Run = self.env["accountancy.job.run"]
+        if Run._accountancy_use_jobs(plans.partner_id):
+            # Many clients: in the background, one run per plan year.
+            for year in sorted(set(plans.mapped("year"))):
+                year_plans = plans.filtered(lambda plan, year=year: plan.year == year)
+                Run._accountancy_start(
+                    "planned_hours_sync", year, year_plans.partner_id
+                )
+            return
+        self._sync_plans(plans)
+
+    @api.model
+    def _accountancy_run_batch(self, year, partners, first=False):
+        """The background job of a batch of clients: regenerate the planned
+        hours of their service plans of ``year``."""
+        plans = (
+            self.env["accountancy.service.plan"]
+            .sudo()
+            .search([("year", "=", year), ("partner_id", "in", partners.ids)])
+        )
         self._sync_plans(plans)
 
     @api.model

@@ -1,6 +1,7 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+from . import accountancy_job_run as job_run
 from . import accountancy_sync_message as sync_message
 from .accountancy_client_acceptance import BLOCK_MODES, DEFAULT_BLOCK_MODES
 from .accountancy_employee_budget import DEFAULT_FULL_TIME_HOURS, FULL_TIME_HOURS_PARAM
@@ -106,6 +107,15 @@ class ResConfigSettings(models.TransientModel):
         help="Where the task generation of the service planning puts a client's "
         "tasks: in one project per client, or in one project per client and "
         "service line (bookkeeping, VAT returns, annual accounts).",
+    )
+
+    accountancy_job_threshold = fields.Integer(
+        string="Background runs above (clients)",
+        default=job_run.DEFAULT_THRESHOLD,
+        config_parameter=job_run.THRESHOLD_PARAM,
+        help="Long operations on more clients than this (task generation, planning "
+        "roll-over, strategy recompute, planned hours sync) run as background jobs "
+        "in batches; smaller ones run at once.",
     )
 
     # Off: an accountancy user sees only the clients of the teams they are in
@@ -266,6 +276,17 @@ class ResConfigSettings(models.TransientModel):
                     self.env._(
                         "The amount above which quotations need approval cannot be "
                         "negative; enter 0 for no limit."
+                    )
+                )
+
+    @api.constrains("accountancy_job_threshold")
+    def _check_accountancy_job_threshold(self):
+        for settings in self:
+            if settings.accountancy_job_threshold < 1:
+                raise ValidationError(
+                    self.env._(
+                        "The number of clients above which long operations run in "
+                        "the background must be at least 1, e.g. 200."
                     )
                 )
 

@@ -63,3 +63,5 @@ from . import test_year_mixin
 from . import test_fiscal_calendar
 from . import test_fiscal_calendar_security
 from . import test_tour_fiscal
+from . import test_job_run
+from . import test_job_run_e2e

@@ -37,6 +37,9 @@ EXPECTED_ACCESS = {
     # Like crm.lead: Sales rights (salesmen rwcu), not accountancy groups.
     "accountancy.dmu.member": ("", "", "", "", ""),
     "accountancy.employee.budget": ("r", "r", "rwcu", "r", "r"),
+    # Background runs: written by the runs themselves only.
+    "accountancy.job.run": ("", "r", "r", "r", "r"),
+    "accountancy.job.run.batch": ("", "r", "r", "r", "r"),
     "accountancy.employee.budget.month": ("r", "r", "rwcu", "r", "r"),
     "accountancy.hour.norm": ("r", "r", "rwcu", "r", "r"),
     "accountancy.intake.profile": ("r", "r", "rwcu", "r", "r"),

@@ -98,17 +98,21 @@ class AccountancyPlanningRolloverWizard(models.TransientModel):
             )
         return False
 
-    def _prepare_rollover(self):
+    def _prepare_rollover(self, partners=None, budgets=True):
         """Return {model name: [create values]} of the records to add to
         ``year_to``: everything of ``year_from`` that does not exist there yet,
-        leaving out former clients, archived clients and archived employees.
-        Reads each model in one query whatever the number of clients."""
+        leaving out former clients, archived clients and archived employees;
+        only of ``partners`` when given, and the employee budgets only when
+        ``budgets``. Reads each model in one query whatever the number of
+        clients."""
         self.ensure_one()
         year_from, year_to = self.year_from, self.year_to
         active_client = [
             ("partner_id.active", "=", True),
             ("partner_id.relation_kind", "!=", "former_client"),
         ]
+        if partners is not None:
+            active_client.append(("partner_id", "in", partners.ids))
         active_employee = [("employee_id.active", "=", True)]
         todo = {}
 
@@ -173,6 +177,9 @@ class AccountancyPlanningRolloverWizard(models.TransientModel):
         ]
 
         Budget = self.env["accountancy.employee.budget"]
+        if not budgets:
+            todo[Budget._name] = []
+            return todo
         existing = set(
             Budget.sudo()
             .search_fetch([("year", "=", year_to)], ["employee_id"])
@@ -215,10 +222,23 @@ class AccountancyPlanningRolloverWizard(models.TransientModel):
         error = self._get_year_error()
         if error:
             raise UserError(error)
-        todo = self._prepare_rollover()
-        for model_name, vals_list in todo.items():
-            if vals_list:
-                self.env[model_name].create(vals_list)
+        Run = self.env["accountancy.job.run"]
+        partners = self._get_rollover_partners()
+        if not partners and not any(self._prepare_rollover().values()):
+            raise UserError(
+                self.env._(
+                    "There is no planning of %(year)s to roll over: add the client "
+                    "teams, service plans or employee budgets of %(year)s first.",
+                    year=self.year_from,
+                )
+            )
+        if Run._accountancy_use_jobs(partners):
+            run = Run._accountancy_start("planning_rollover", self.year_from, partners)
+            return run._accountancy_action_started()
+        running = Run._accountancy_running("planning_rollover", self.year_from)
+        if running:
+            raise running._accountancy_refuse_running()
+        todo = self._rollover()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -240,3 +260,36 @@ class AccountancyPlanningRolloverWizard(models.TransientModel):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    def _rollover(self, partners=None, budgets=True):
+        """Create the records of ``_prepare_rollover``; return them by model."""
+        todo = self._prepare_rollover(partners, budgets)
+        for model_name, vals_list in todo.items():
+            if vals_list:
+                self.env[model_name].create(vals_list)
+        return todo
+
+    def _get_rollover_partners(self):
+        """The clients with a team, service plan or advisory status in
+        ``year_from``: what the roll-over copies client by client."""
+        self.ensure_one()
+        partners = self.env["res.partner"]
+        for model_name in (
+            "accountancy.assignment",
+            "accountancy.service.plan",
+            "accountancy.advisory.status",
+        ):
+            partners |= (
+                self.env[model_name]
+                .search_fetch([("year", "=", self.year_from)], ["partner_id"])
+                .partner_id
+            )
+        return partners
+
+    @api.model
+    def _accountancy_run_batch(self, year, partners, first=False):
+        """The background job of a batch of clients: copy their planning of
+        ``year`` to the next year; the first batch copies the employee budgets
+        too."""
+        wizard = self.new({"year_from": year, "year_to": year + 1})
+        wizard._rollover(partners, budgets=first)

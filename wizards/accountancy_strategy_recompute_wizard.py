@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..models.access_checks import check_caller
 
@@ -50,6 +50,20 @@ class AccountancyStrategyRecomputeWizard(models.TransientModel):
         partners = self.partner_ids or self.env["res.partner"].search(
             [("relation_kind", "=", "client")]
         )
+        if not partners:
+            raise UserError(
+                self.env._(
+                    "There is no client to recompute the strategy of: choose "
+                    "clients, or mark relations as clients first."
+                )
+            )
+        Run = self.env["accountancy.job.run"]
+        if Run._accountancy_use_jobs(partners):
+            run = Run._accountancy_start("strategy_recompute", self.year, partners)
+            return run._accountancy_action_started()
+        running = Run._accountancy_running("strategy_recompute", self.year)
+        if running:
+            raise running._accountancy_refuse_running()
         strategies = self._get_strategies(partners)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "accountancy_crm.accountancy_strategy_action"
@@ -72,3 +86,9 @@ class AccountancyStrategyRecomputeWizard(models.TransientModel):
         )
         existing.action_recompute()
         return existing | created
+
+    @api.model
+    def _accountancy_run_batch(self, year, partners, first=False):
+        """The background job of a batch of clients: create and recompute their
+        strategies of ``year``."""
+        self.new({"year": year})._get_strategies(partners)

@@ -25,6 +25,25 @@ FALLBACK_ROLE = "accountancy_crm.role_rlm"
 # Deadlines are end-of-day; a datetime at noon keeps the date the same in every
 # time zone the firm's users may have.
 DEADLINE_TIME = time(12, 0)
+# The fields of the service plans the generation reads.
+PLAN_FIELDS = [
+    "partner_id",
+    "company_id",
+    "year",
+    "bookkeeping_frequency",
+    "bookkeeping_month",
+    "vat_frequency",
+    "annual_accounts_engagement",
+    "annual_accounts_date",
+    "ib_return",
+    "ib_deferral",
+    "vpb_return",
+    "vpb_deferral",
+    "payroll_frequency",
+    "kvk_filing",
+    "kvk_extension",
+    "kvk_adopted_on",
+]
 
 
 def last_day(year, month):
@@ -337,24 +356,7 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
             )
         plans = self.env["accountancy.service.plan"].search_fetch(
             self._get_plan_domain(),
-            [
-                "partner_id",
-                "company_id",
-                "year",
-                "bookkeeping_frequency",
-                "bookkeeping_month",
-                "vat_frequency",
-                "annual_accounts_engagement",
-                "annual_accounts_date",
-                "ib_return",
-                "ib_deferral",
-                "vpb_return",
-                "vpb_deferral",
-                "payroll_frequency",
-                "kvk_filing",
-                "kvk_extension",
-                "kvk_adopted_on",
-            ],
+            PLAN_FIELDS,
             order="id",
         )
         if not plans:
@@ -366,12 +368,32 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
                 )
             )
         plans.partner_id._check_accountancy_acceptance("planning_tasks")
+        Run = self.env["accountancy.job.run"]
+        if Run._accountancy_use_jobs(plans.partner_id):
+            run = Run._accountancy_start("task_generation", self.year, plans.partner_id)
+            return run._accountancy_action_started()
+        running = Run._accountancy_running("task_generation", self.year)
+        if running:
+            raise running._accountancy_refuse_running()
         self._create_tasks(plans)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "accountancy_crm.project_task_action_accountancy_planning"
         )
         action["domain"] = [("accountancy_service_plan_id", "in", plans.ids)]
         return action
+
+    @api.model
+    def _accountancy_run_batch(self, year, partners, first=False):
+        """The background job of a batch of clients: their missing tasks."""
+        wizard = self.new({"year": year, "partner_ids": partners.ids})
+        plans = self.env["accountancy.service.plan"].search_fetch(
+            wizard._get_plan_domain(),
+            PLAN_FIELDS,
+            order="id",
+        )
+        if plans:
+            plans.partner_id._check_accountancy_acceptance("planning_tasks")
+            wizard._create_tasks(plans)
 
     def _create_tasks(self, plans):
         """Create the tasks of ``plans`` that do not exist yet, in batches; return

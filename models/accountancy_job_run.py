@@ -1,0 +1,318 @@
+"""Long operations on many clients, run as background jobs (OCA queue_job).
+
+An operation on more clients than the threshold of the settings is split in
+batches of about a hundred clients; each batch is one queue job, commits on
+its own and is idempotent (it only adds what is missing, or recomputes), so
+a batch that failed, or whose worker was killed, is simply run again. The run
+record shows the user who started it (and managers) how far it is, which
+batches failed and why, and lets them retry those.
+"""
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from .access_checks import check_caller
+
+THRESHOLD_PARAM = "accountancy_crm.job_threshold"
+DEFAULT_THRESHOLD = 200
+BATCH_SIZE_PARAM = "accountancy_crm.job_batch_size"
+DEFAULT_BATCH_SIZE = 100
+
+# operation: the model whose _accountancy_run_batch(year, partners, first)
+# does the work of one batch.
+OPERATIONS = [
+    ("task_generation", "Task generation"),
+    ("planning_rollover", "Planning roll-over"),
+    ("strategy_recompute", "Strategy recompute"),
+    ("planned_hours_sync", "Planned hours sync"),
+]
+OPERATION_MODELS = {
+    "task_generation": "accountancy.task.generation.wizard",
+    "planning_rollover": "accountancy.planning.rollover.wizard",
+    "strategy_recompute": "accountancy.strategy.recompute.wizard",
+    "planned_hours_sync": "accountancy.planned.hour",
+}
+
+
+class AccountancyJobRun(models.Model):
+    _name = "accountancy.job.run"
+    _inherit = ["mail.thread"]
+    _description = "Background run"
+    _order = "id desc"
+
+    name = fields.Char(compute="_compute_name")
+    operation = fields.Selection(OPERATIONS, required=True, readonly=True)
+    year = fields.Integer(required=True, readonly=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Started by",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.user,
+        ondelete="cascade",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+    )
+    state = fields.Selection(
+        [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        default="running",
+        required=True,
+        readonly=True,
+    )
+    date_end = fields.Datetime(string="Ended on", readonly=True)
+    batch_ids = fields.One2many("accountancy.job.run.batch", "run_id", readonly=True)
+    partner_count = fields.Integer(string="Clients", readonly=True)
+    batch_count = fields.Integer(string="Batches", readonly=True)
+    done_count = fields.Integer(string="Batches done", readonly=True)
+    failed_count = fields.Integer(string="Batches failed", readonly=True)
+    skipped_names = fields.Text(
+        string="Skipped clients",
+        readonly=True,
+        help="Clients archived after the run was started: left out.",
+    )
+
+    def init(self):
+        # One running run per operation, year and company: a second one would
+        # do the same work twice at the same time (a search cannot see a
+        # concurrent, uncommitted run).
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS accountancy_job_run_running_uniq"
+                " ON accountancy_job_run (operation, year, company_id)"
+                " WHERE state = 'running'"
+            )
+        )
+
+    @api.depends("operation", "year")
+    def _compute_name(self):
+        labels = dict(self._fields["operation"]._description_selection(self.env))
+        for run in self:
+            run.name = self.env._(
+                "%(operation)s %(year)s",
+                operation=labels.get(run.operation, ""),
+                year=run.year,
+            )
+
+    # ------------------------------------------------------------------
+    # Starting
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _accountancy_threshold(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(THRESHOLD_PARAM)
+        try:
+            return max(int(value), 0) if value else DEFAULT_THRESHOLD
+        except ValueError:
+            return DEFAULT_THRESHOLD
+
+    @api.model
+    def _accountancy_batch_size(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(BATCH_SIZE_PARAM)
+        try:
+            return max(int(value), 1) if value else DEFAULT_BATCH_SIZE
+        except ValueError:
+            return DEFAULT_BATCH_SIZE
+
+    @api.model
+    def _accountancy_use_jobs(self, partners):
+        """Whether an operation on ``partners`` runs in the background."""
+        return len(partners) > self._accountancy_threshold()
+
+    @api.model
+    def _accountancy_running(self, operation, year):
+        return (
+            self.sudo()
+            .search(
+                [
+                    ("operation", "=", operation),
+                    ("year", "=", year),
+                    ("company_id", "=", self.env.company.id),
+                    ("state", "=", "running"),
+                ],
+                limit=1,
+            )
+            .with_env(self.env)
+        )
+
+    def _accountancy_refuse_running(self):
+        """The message refusing a second run while ``self`` runs."""
+        run = self.sudo()
+        return UserError(
+            self.env._(
+                "%(run)s is already running in the background (started by "
+                "%(user)s on %(date)s, %(done)s of %(total)s batches done). Wait "
+                "until it has ended, then start it again if needed.",
+                run=run.name,
+                user=run.user_id.name,
+                date=fields.Datetime.to_string(run.create_date),
+                done=run.done_count,
+                total=run.batch_count,
+            )
+        )
+
+    @api.model
+    def _accountancy_start(self, operation, year, partners):
+        """Start ``operation`` of ``year`` on ``partners`` as background jobs,
+        one per batch; return the run. Refused while such a run is running."""
+        running = self._accountancy_running(operation, year)
+        if running:
+            raise running._accountancy_refuse_running()
+        partners = partners.sorted("id")
+        size = self._accountancy_batch_size()
+        chunks = [partners[i : i + size] for i in range(0, len(partners), size)]
+        try:
+            with self.env.cr.savepoint():
+                run = self.sudo().create(
+                    {
+                        "operation": operation,
+                        "year": year,
+                        "user_id": self.env.uid,
+                        "company_id": self.env.company.id,
+                        "partner_count": len(partners),
+                        "batch_count": len(chunks),
+                        "batch_ids": [
+                            fields.Command.create(
+                                {"sequence": index, "partner_ids": chunk.ids}
+                            )
+                            for index, chunk in enumerate(chunks)
+                        ],
+                    }
+                )
+        except Exception as error:
+            # A concurrent start of the same run won the unique index.
+            if getattr(error, "pgcode", None) == "23505":
+                raise UserError(
+                    self.env._(
+                        "The same operation was started for %(year)s at the same "
+                        "moment by someone else: see the background runs.",
+                        year=year,
+                    )
+                ) from None
+            raise
+        run.batch_ids._accountancy_enqueue()
+        return run.with_env(self.env)
+
+    def _accountancy_action_started(self):
+        """The notification telling the user that the run was started."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Started in the background"),
+                "message": self.env._(
+                    "%(run)s runs in the background for %(clients)s clients in "
+                    "%(batches)s batches. You get a message when it has ended; "
+                    "the progress is under Background runs.",
+                    run=self.name,
+                    clients=self.partner_count,
+                    batches=self.batch_count,
+                ),
+                "sticky": False,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Ending
+    # ------------------------------------------------------------------
+
+    def _accountancy_batch_ended(self):
+        """Count the ended batches and end the run after its last one. The
+        write locks the run row: two batches ending at once cannot both miss
+        each other (the second gets a serialization failure, and its job is
+        retried by queue_job)."""
+        self.ensure_one()
+        run = self.sudo()
+        run.write({"date_end": fields.Datetime.now()})
+        run.env.flush_all()
+        states = run.batch_ids.mapped("state")
+        skipped = [name for name in run.batch_ids.mapped("skipped_names") if name]
+        vals = {
+            "done_count": states.count("done"),
+            "failed_count": states.count("failed"),
+            "skipped_names": "\n".join(skipped) or False,
+        }
+        if "pending" not in states:
+            vals["state"] = "failed" if "failed" in states else "done"
+        run.write(vals)
+        if run.state != "running":
+            run._accountancy_notify_end()
+
+    def _accountancy_notify_end(self):
+        """Tell the user who started the run that it has ended, in their
+        language."""
+        run = self.sudo().with_context(lang=self.user_id.lang)
+        if run.state == "done":
+            body = run.env._(
+                "%(run)s has ended: all %(batches)s batches (%(clients)s clients) "
+                "are done.",
+                run=run.name,
+                batches=run.batch_count,
+                clients=run.partner_count,
+            )
+        else:
+            body = run.env._(
+                "%(run)s has ended with %(failed)s failed batches of %(batches)s: "
+                "open the run to see the errors and retry them.",
+                run=run.name,
+                failed=run.failed_count,
+                batches=run.batch_count,
+            )
+        if run.skipped_names:
+            body += "\n" + run.env._(
+                "Skipped (archived in the meantime): %(clients)s",
+                clients=", ".join(run.skipped_names.splitlines()),
+            )
+        run.message_notify(
+            partner_ids=run.user_id.partner_id.ids,
+            subject=run.name,
+            body=body,
+        )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_retry(self):
+        """Run the failed batches again (the user who started the run, or a
+        manager)."""
+        check_caller(self, "read")
+        for run in self:
+            if run.user_id != self.env.user and not self.env.user.has_group(
+                "accountancy_crm.group_manager"
+            ):
+                raise AccessError(
+                    self.env._(
+                        "Only %(user)s, who started %(run)s, or a manager may "
+                        "retry it.",
+                        user=run.user_id.name,
+                        run=run.name,
+                    )
+                )
+            if run.state != "failed":
+                raise UserError(
+                    self.env._("%(run)s has no failed batches to retry.", run=run.name)
+                )
+            running = run.with_company(run.company_id)._accountancy_running(
+                run.operation, run.year
+            )
+            if running:
+                raise running._accountancy_refuse_running()
+            failed = run.sudo().batch_ids.filtered(lambda b: b.state == "failed")
+            failed.write({"state": "pending", "error": False})
+            run.sudo().write(
+                {
+                    "state": "running",
+                    "date_end": False,
+                    "failed_count": 0,
+                }
+            )
+            failed._accountancy_enqueue()
+        return True

@@ -1,0 +1,63 @@
+"""A real Odoo server with queue_job's job runner, for the end-to-end test of
+the background runs and for the benchmark: started on a free port against one
+database, with the given channels, and stopped again."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def job_server(config_file, database, channels="root:2", log_file=None):
+    """Run ``odoo-bin`` (threaded, no cron) with its job runner on ``database``
+    while the block runs; yield the process."""
+    odoo_bin = os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo/18.0"), "odoo-bin")
+    port = free_port()
+    env = dict(os.environ, ODOO_QUEUE_JOB_CHANNELS=channels)
+    command = [
+        sys.executable,
+        odoo_bin,
+        "-c",
+        config_file,
+        "-d",
+        database,
+        f"--db-filter=^{database}$",
+        "--http-interface=127.0.0.1",
+        f"--http-port={port}",
+        f"--gevent-port={free_port()}",
+        "--workers=0",
+        "--max-cron-threads=0",
+        "--log-level=warn",
+    ]
+    out = open(log_file or os.devnull, "ab")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        out.close()
+
+
+def wait_until(check, timeout, interval=0.5):
+    """Call ``check()`` until it returns a true value or ``timeout`` seconds
+    have passed; return its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)
