@@ -16,7 +16,8 @@ the receiver got every message exactly once (by delivery id, signatures
 right) and that every job ran exactly once (one note per job, every job
 done). Exits 1 on any failure.
 
-    python tools/two_nodes.py --conf odoo.conf --db DB --serve-cmd "make serve-only DB=DB" \
+    python tools/two_nodes.py --conf odoo.conf --db DB \
+        --serve-cmd "make serve-only DB=DB" \
         --ports 8270,8271 --gevent-ports 8280,8281
 """
 
@@ -111,6 +112,118 @@ def wait_up(ports, procs, deadline):
             time.sleep(1)
 
 
+def wait_done(odoo, registry, partner_ids, last_before):
+    """Wait until no message is queued and every job is done or failed."""
+    deadline = time.time() + TIMEOUT
+    while True:
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            messages = env["accountancy.sync.message"].search(
+                [("partner_id", "in", partner_ids), ("id", ">", last_before)]
+            )
+            queued = messages.filtered(lambda m: m.state == "queued")
+            jobs = env["queue.job"].search([("name", "like", "Two nodes job %")])
+            open_jobs = jobs.filtered(lambda j: j.state not in ("done", "failed"))
+            if not queued and len(jobs) == JOBS and not open_jobs:
+                return []
+        if time.time() > deadline:
+            return [
+                (
+                    f"not done after {TIMEOUT} s: {len(queued)} messages queued, "
+                    f"{len(open_jobs)} jobs open"
+                )
+            ]
+        time.sleep(2)
+
+
+def verify(odoo, registry, partner_ids, last_before):
+    """The failures of the run: every message delivered exactly once with a
+    good signature, every job done and run exactly once."""
+    failures = []
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        messages = env["accountancy.sync.message"].search(
+            [("partner_id", "in", partner_ids), ("id", ">", last_before)]
+        )
+        uuids = set(messages.mapped("uuid"))
+        states = collections.Counter(messages.mapped("state"))
+        jobs = env["queue.job"].search([("name", "like", "Two nodes job %")])
+        job_states = collections.Counter(jobs.mapped("state"))
+        notes = env["mail.message"].search(
+            [("model", "=", "res.partner"), ("body", "like", "Two nodes job %")]
+        )
+        note_counts = collections.Counter(notes.mapped("body"))
+    received = collections.Counter(d["delivery"] for d in Receiver.deliveries)
+    bad_signatures = [d for d in Receiver.deliveries if not d["signature_ok"]]
+    if len(messages) != CHANGES:
+        failures.append(f"{len(messages)} messages for {CHANGES} changes")
+    if states.get("done", 0) != len(messages):
+        failures.append(f"message states: {dict(states)}")
+    duplicates = {u: c for u, c in received.items() if c > 1}
+    if duplicates:
+        failures.append(f"delivered more than once: {duplicates}")
+    if set(received) != uuids:
+        failures.append(
+            f"{len(uuids - set(received))} messages never received, "
+            f"{len(set(received) - uuids)} unknown deliveries"
+        )
+    if bad_signatures:
+        failures.append(f"{len(bad_signatures)} deliveries with a bad signature")
+    if len(jobs) != JOBS or job_states.get("done", 0) != JOBS:
+        failures.append(f"{len(jobs)} jobs, states {dict(job_states)}")
+    wrong_notes = {
+        NOTE % n: note_counts.get(f"<p>{NOTE % n}</p>", 0)
+        for n in range(JOBS)
+        if note_counts.get(f"<p>{NOTE % n}</p>", 0) != 1
+    }
+    if wrong_notes:
+        failures.append(f"jobs not run exactly once (notes per job): {wrong_notes}")
+    sys.stdout.write(
+        f"receiver: {len(Receiver.deliveries)} deliveries of {len(uuids)} "
+        f"messages; "
+        f"jobs: {dict(job_states)}; notes: {sum(note_counts.values())}\n"
+    )
+    return failures
+
+
+def queue_work(odoo, registry, db, ports, partner_ids):
+    """Relation changes through both nodes (one per request, interleaved) and
+    a batch of jobs."""
+    cookies = {}
+    for port in ports:
+        _result, cookie = rpc(
+            port,
+            "/web/session/authenticate",
+            {"db": db, "login": "admin", "password": "admin"},
+        )
+        cookies[port] = cookie.split(";")[0]
+    # Relation changes through both nodes, one per request, interleaved.
+    for n, partner_id in enumerate(partner_ids * ROUNDS):
+        port = ports[n % len(ports)]
+        rpc(
+            port,
+            "/web/dataset/call_kw/res.partner/write",
+            {
+                "model": "res.partner",
+                "method": "write",
+                "args": [[partner_id], {"phone": f"+31 20 555 {n:04d}"}],
+                "kwargs": {},
+            },
+            cookies[port],
+        )
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        partners = env["res.partner"].browse(partner_ids)
+        for n in range(JOBS):
+            partner = partners[n % len(partners)]
+            partner.with_delay(description=NOTE % n).message_post(
+                body=NOTE % n,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+        cr.commit()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--conf", required=True)
@@ -183,115 +296,16 @@ def main():
             wait_up(ports, procs, time.time() + 180)
             sys.stdout.write(f"both nodes up on {ports}\n")
 
-            cookies = {}
-            for port in ports:
-                _result, cookie = rpc(
-                    port,
-                    "/web/session/authenticate",
-                    {"db": args.db, "login": "admin", "password": "admin"},
-                )
-                cookies[port] = cookie.split(";")[0]
-            # Relation changes through both nodes, one per request, interleaved.
-            for n, partner_id in enumerate(partner_ids * ROUNDS):
-                port = ports[n % len(ports)]
-                rpc(
-                    port,
-                    "/web/dataset/call_kw/res.partner/write",
-                    {
-                        "model": "res.partner",
-                        "method": "write",
-                        "args": [[partner_id], {"phone": f"+31 20 555 {n:04d}"}],
-                        "kwargs": {},
-                    },
-                    cookies[port],
-                )
-            with registry.cursor() as cr:
-                env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-                partners = env["res.partner"].browse(partner_ids)
-                for n in range(JOBS):
-                    partner = partners[n % len(partners)]
-                    partner.with_delay(description=NOTE % n).message_post(
-                        body=NOTE % n,
-                        message_type="comment",
-                        subtype_xmlid="mail.mt_note",
-                    )
-                cr.commit()
+            queue_work(odoo, registry, args.db, ports, partner_ids)
             sys.stdout.write(f"queued {CHANGES} relation changes and {JOBS} jobs\n")
 
-            deadline = time.time() + TIMEOUT
-            while True:
-                with registry.cursor() as cr:
-                    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-                    messages = env["accountancy.sync.message"].search(
-                        [("partner_id", "in", partner_ids), ("id", ">", last_before)]
-                    )
-                    queued = messages.filtered(lambda m: m.state == "queued")
-                    jobs = env["queue.job"].search(
-                        [("name", "like", "Two nodes job %")]
-                    )
-                    open_jobs = jobs.filtered(
-                        lambda j: j.state not in ("done", "failed")
-                    )
-                    if not queued and len(jobs) == JOBS and not open_jobs:
-                        break
-                if time.time() > deadline:
-                    failures.append(
-                        f"not done after {TIMEOUT} s: {len(queued)} messages queued, "
-                        f"{len(open_jobs)} jobs open"
-                    )
-                    break
-                time.sleep(2)
+            failures.extend(wait_done(odoo, registry, partner_ids, last_before))
             time.sleep(3)  # a late duplicate delivery would arrive by now
 
-            with registry.cursor() as cr:
-                env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-                messages = env["accountancy.sync.message"].search(
-                    [("partner_id", "in", partner_ids), ("id", ">", last_before)]
-                )
-                uuids = set(messages.mapped("uuid"))
-                states = collections.Counter(messages.mapped("state"))
-                jobs = env["queue.job"].search([("name", "like", "Two nodes job %")])
-                job_states = collections.Counter(jobs.mapped("state"))
-                notes = env["mail.message"].search(
-                    [("model", "=", "res.partner"), ("body", "like", "Two nodes job %")]
-                )
-                note_counts = collections.Counter(notes.mapped("body"))
-            received = collections.Counter(d["delivery"] for d in Receiver.deliveries)
-            bad_signatures = [d for d in Receiver.deliveries if not d["signature_ok"]]
-            if len(messages) != CHANGES:
-                failures.append(f"{len(messages)} messages for {CHANGES} changes")
-            if states.get("done", 0) != len(messages):
-                failures.append(f"message states: {dict(states)}")
-            duplicates = {u: c for u, c in received.items() if c > 1}
-            if duplicates:
-                failures.append(f"delivered more than once: {duplicates}")
-            if set(received) != uuids:
-                failures.append(
-                    f"{len(uuids - set(received))} messages never received, "
-                    f"{len(set(received) - uuids)} unknown deliveries"
-                )
-            if bad_signatures:
-                failures.append(
-                    f"{len(bad_signatures)} deliveries with a bad signature"
-                )
-            if len(jobs) != JOBS or job_states.get("done", 0) != JOBS:
-                failures.append(f"{len(jobs)} jobs, states {dict(job_states)}")
-            wrong_notes = {
-                NOTE % n: note_counts.get(f"<p>{NOTE % n}</p>", 0)
-                for n in range(JOBS)
-                if note_counts.get(f"<p>{NOTE % n}</p>", 0) != 1
-            }
-            if wrong_notes:
-                failures.append(
-                    f"jobs not run exactly once (notes per job): {wrong_notes}"
-                )
+            failures.extend(verify(odoo, registry, partner_ids, last_before))
             for port, proc in zip(ports, procs, strict=True):
                 if proc.poll() is not None:
                     failures.append(f"node {port} stopped during the run")
-            sys.stdout.write(
-                f"receiver: {len(Receiver.deliveries)} deliveries of {len(uuids)} messages; "
-                f"jobs: {dict(job_states)}; notes: {sum(note_counts.values())}\n"
-            )
         finally:
             for proc in procs:
                 if proc.poll() is None:

@@ -92,14 +92,20 @@ def prepare(conf, db, out):
             employees_of_role.setdefault(row["role_id"][0], set()).add(
                 row["employee_id"][0]
             )
+        shared_roles = [r for r, e in employees_of_role.items() if len(e) > 1]
         for n, user in enumerate(users):
             uenv = env(user=user.id)
             visible = uenv["res.partner"].search(
                 [("relation_kind", "=", "client"), ("company_registry", "!=", False)],
                 limit=SAMPLE,
             )
+            # Roles held by one employee only leave nobody to assign instead.
             assignments = uenv["accountancy.assignment"].search(
-                [("year", "=", datetime.now().year)], limit=SAMPLE
+                [
+                    ("year", "=", datetime.now().year),
+                    ("role_id", "in", shared_roles),
+                ],
+                limit=SAMPLE,
             )
             pairs = []
             for assignment in assignments:
