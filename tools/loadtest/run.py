@@ -53,7 +53,11 @@ def prepare(conf, db, out):
         users = (
             env["hr.employee"].search([("user_id", "!=", False)], order="id").user_id
         )
-        users = users.filtered(lambda u: group_user in u.groups_id and u.active)
+        # The administrator keeps his password: the firm's staff are the users.
+        admin = env.ref("base.user_admin")
+        users = users.filtered(
+            lambda u: group_user in u.groups_id and u.active and u != admin
+        )
         if not users:
             raise SystemExit(f"{db} has no generated employees: run make seed-firm")
         pools = {"accountant": [], "manager": [], "planner": []}
