@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PASSWORD = "loadtest-%s"
@@ -130,7 +130,7 @@ def prepare(conf, db, out):
         api_key = (
             env["res.users.apikeys"]
             .with_user(integration)
-            ._generate(None, "load test", None)
+            ._generate(None, "load test", datetime.now() + timedelta(days=1))
         )
         setup = {
             "db": db,
