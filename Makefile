@@ -146,3 +146,71 @@ screenshots: setup
 
 clean:
 	rm -rf $(BUILD)
+
+# A production-like server of $(DB) (see docs/production.md): multi-worker
+# (WORKERS, default 2 x cores + 1), one cron thread, Odoo's default time and
+# memory limits, proxy_mode (it runs behind a reverse proxy), the websocket on
+# GEVENT_PORT, and queue_job's job runner (a process of its own), which calls
+# the jobs on this node's HTTP port. Other Odoo options: SERVE_ARGS="...".
+WORKERS ?= $(shell echo $$((2 * $$(nproc) + 1)))
+SERVE_PORT ?= 8069
+GEVENT_PORT ?= 8072
+SERVE_ARGS ?=
+# The websocket process (gevent) loads its plug-ins with pkg_resources, which
+# (setuptools < 70) cannot find distributions whose dist-info folder has the
+# normalised name (zope_interface-*.dist-info): the process would die and be
+# restarted in a loop. A copy of their metadata under the dotted name, on
+# PYTHONPATH, lets pkg_resources find them.
+PKG_METADATA := $(BUILD)/pkg_metadata
+SERVE_CMD = PYTHONPATH=$(PKG_METADATA) ODOO_QUEUE_JOB_HOST=127.0.0.1 ODOO_QUEUE_JOB_PORT=$(SERVE_PORT) \
+	$(ODOO) -d $(DB) --db-filter='^$(DB)$$' --load=base,web,queue_job \
+	--workers=$(WORKERS) --max-cron-threads=1 --proxy-mode \
+	--http-port=$(SERVE_PORT) --gevent-port=$(GEVENT_PORT) $(SERVE_ARGS)
+.PHONY: serve serve-only loadtest two-nodes pkg-metadata
+pkg-metadata:
+	@for d in $$($(VENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/zope_*.dist-info; do \
+		[ -d "$$d" ] || continue; name=$$(basename $$d | sed 's/^zope_/zope./'); \
+		mkdir -p $(PKG_METADATA)/$$name && cp $$d/METADATA $(PKG_METADATA)/$$name/; \
+	done
+serve: setup pkg-metadata
+	@if ! psql -lqt | cut -d'|' -f1 | grep -qw "$(DB)"; then \
+		echo "Creating database $(DB) with $(MODULE) and demo data"; \
+		$(ODOO) -d $(DB) -i $(MODULE) --stop-after-init --log-level=warn; \
+	fi
+	$(SERVE_CMD)
+
+# Locust, headless, against a production-like server on a generated firm
+# (make seed-firm), e.g. make loadtest LOAD_DB=firm_large USERS=25 WORKERS=4.
+# Starts its own server on SERVE_PORT (or uses LOAD_URL when given); the
+# reports go to $(BUILD)/loadtest. Locust has a virtualenv of its own: it
+# needs newer Werkzeug and gevent than Odoo 18.
+LOCUST_VENV ?= $(CACHE)/locust-venv
+LOAD_DB ?= firm_small
+USERS ?= 10
+DURATION ?= 90
+LOAD_URL ?=
+loadtest: setup pkg-metadata
+	@[ -x $(LOCUST_VENV)/bin/locust ] || { python3 -m venv $(LOCUST_VENV) && \
+		$(LOCUST_VENV)/bin/pip install -q -r tools/loadtest/requirements.txt; }
+	$(VENV)/bin/python tools/loadtest/run.py --conf $(CONF) --db $(LOAD_DB) \
+		--users $(USERS) --duration $(DURATION) --workers $(WORKERS) \
+		--locust $(LOCUST_VENV)/bin/locust --out $(BUILD)/loadtest \
+		--serve-cmd "$(MAKE) --no-print-directory -s serve-only DB=$(LOAD_DB) WORKERS=$(WORKERS) SERVE_PORT=$(SERVE_PORT) GEVENT_PORT=$(GEVENT_PORT)" \
+		--port $(SERVE_PORT) $(if $(LOAD_URL),--url $(LOAD_URL))
+
+# The server of make serve without creating the database (for the tools).
+serve-only:
+	$(SERVE_CMD)
+
+# Two production-like nodes on one database at once, each with cron and job
+# runner: every queued relation change reaches a loopback receiver exactly
+# once and every queued job runs exactly once (tools/two_nodes.py asserts it).
+TWO_NODES_DB ?= $(TEST_DB)_two_nodes
+two-nodes: setup pkg-metadata
+	dropdb --if-exists $(TWO_NODES_DB)
+	createdb -T $(TEST_DB) $(TWO_NODES_DB)
+	$(VENV)/bin/python tools/two_nodes.py --conf $(CONF) --db $(TWO_NODES_DB) \
+		--serve-cmd "$(MAKE) --no-print-directory -s serve-only DB=$(TWO_NODES_DB) WORKERS=2" \
+		--ports $(SERVE_PORT),$(shell echo $$(($(SERVE_PORT) + 1))) \
+		--gevent-ports $(GEVENT_PORT),$(shell echo $$(($(GEVENT_PORT) + 1)))
+	dropdb $(TWO_NODES_DB)
