@@ -60,3 +60,5 @@ from . import test_tour_relation_card
 from . import test_tour_sales
 from . import test_tour_strategy
 from . import test_year_mixin
+from . import test_partner_same_number_warning
+from . import test_advisory_matrix_open
