@@ -33,12 +33,26 @@ PYTEST = cd $(BUILD)/addons && PYTHONPATH=$(CURDIR)/tools $(VENV)/bin/pytest \
 setup:
 	@bash tools/setup_env.sh
 
-# Serve the web client on http://localhost:8069 (admin / admin) with demo data.
-run: setup
+# The demo database: a Dutch accountancy firm (company in the Netherlands,
+# euro, Dutch chart of accounts) with the administrator in UI_LANG. The country
+# and currency are set after base and before the accounting is installed (see
+# tools/demo_company.py); UI_LANG only applies when the database is created.
+UI_LANG ?= nl_NL
+define create_demo_db
 	@if ! psql -lqt | cut -d'|' -f1 | grep -qw "$(DB)"; then \
-		echo "Creating database $(DB) with $(MODULE) and demo data"; \
-		$(ODOO) -d $(DB) -i $(MODULE) --stop-after-init --log-level=warn; \
+		echo "Creating database $(DB) with $(MODULE) and demo data ($(UI_LANG))"; \
+		$(ODOO) -d $(DB) -i base --stop-after-init --log-level=warn \
+			$(if $(filter-out en_US,$(UI_LANG)),--load-language=$(UI_LANG)) \
+		&& $(VENV)/bin/python tools/demo_company.py $(CONF) $(DB) $(UI_LANG) \
+		&& $(ODOO) -d $(DB) -i $(MODULE) --stop-after-init --log-level=warn \
+		|| { echo "Creating $(DB) failed: drop it (dropdb $(DB)) and run again"; exit 1; }; \
 	fi
+endef
+
+# Serve the web client on http://localhost:8069 (admin / admin) with the demo
+# database, in Dutch; make run UI_LANG=en_US keeps English.
+run: setup
+	$(create_demo_db)
 	$(ODOO) -d $(DB) --http-interface=0.0.0.0
 
 # Fresh database, module installed with demo data, every test (browser tours
@@ -138,10 +152,7 @@ i18n: setup
 # README screenshots (static/description/*.png) of the demo database, taken in
 # Dutch with headless Chromium on a server of their own (not port 8069).
 screenshots: setup
-	@if ! psql -lqt | cut -d'|' -f1 | grep -qw "$(DB)"; then \
-		echo "Creating database $(DB) with $(MODULE) and demo data"; \
-		$(ODOO) -d $(DB) -i $(MODULE) --stop-after-init --log-level=warn; \
-	fi
+	$(create_demo_db)
 	$(VENV)/bin/python tools/screenshots.py $(CONF) $(DB)
 
 clean:

@@ -103,6 +103,7 @@
     "demo": [
         "demo/accountancy_crm_demo.xml",
         "demo/accountancy_employee_budget_demo.xml",
+        "demo/accountancy_crm_firm_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

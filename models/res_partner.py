@@ -1085,6 +1085,48 @@ class ResPartner(models.Model):
         ),
     ]
 
+    @api.depends("kvk_branch_number")
+    def _compute_same_vat_partner_id(self):
+        # Branches of one legal entity share its KvK number and VAT id by law:
+        # Odoo's "same Tax ID / Company ID" warnings must only name a relation
+        # that is not another branch of the same KvK number.
+        super()._compute_same_vat_partner_id()
+        for partner in self:
+            kvk = partner.company_registry
+            if not kvk:
+                continue
+            for fname, number in (
+                ("same_vat_partner_id", "vat"),
+                ("same_company_registry_partner_id", "company_registry"),
+            ):
+                if partner[fname] and partner[fname].company_registry == kvk:
+                    partner[fname] = partner._accountancy_same_number_not_branch(number)
+
+    def _accountancy_same_number_not_branch(self, number):
+        """Another relation with this partner's ``number`` (vat or
+        company_registry) that is not another branch of its KvK number, as Odoo
+        searches it (superuser, archived ones included, not its own contacts)."""
+        self.ensure_one()
+        branch = self.kvk_branch_number or False
+        domain = [
+            (number, "=", self[number]),
+            # A branch: same KvK number, another branch number.
+            "!",
+            "&",
+            ("company_registry", "=", self.company_registry),
+            ("kvk_branch_number", "!=", branch),
+        ]
+        if self.company_id or number == "company_registry":
+            domain.append(("company_id", "in", [False, self.company_id.id]))
+        if self._origin.id:
+            domain += [
+                ("id", "!=", self._origin.id),
+                "!",
+                ("id", "child_of", self._origin.id),
+            ]
+        partners = self.with_context(active_test=False).sudo()
+        return partners.search(domain, limit=1)
+
     def _first_duplicate(self, key, domain, fnames):
         """The first record of ``self`` whose ``key`` is already taken, by another
         record matching ``domain`` or by an earlier record of the batch, as a pair

@@ -65,3 +65,5 @@ from . import test_fiscal_calendar_security
 from . import test_tour_fiscal
 from . import test_job_run
 from . import test_job_run_e2e
+from . import test_partner_same_number_warning
+from . import test_advisory_matrix_open

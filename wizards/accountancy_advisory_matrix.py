@@ -52,10 +52,19 @@ class AccountancyAdvisoryMatrix(models.TransientModel):
             domain.append(("assignment_ids", "any", team))
         return domain
 
+    @api.model
+    def _action_open_with_clients(self):
+        """The menu's entry: a matrix with the default filters (this year, all
+        clients), already showing those clients' cells."""
+        return self.create({})._load()
+
     def action_load(self):
         """Fill the matrix with the statuses of the matching clients, creating
         the missing cells, and show it again."""
         check_caller(self, "write")
+        return self._load()
+
+    def _load(self):
         self.ensure_one()
         first, last = self.env["accountancy.service.plan"]._planning_year_range()
         if not first <= self.year <= last:
