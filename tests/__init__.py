@@ -60,3 +60,4 @@ from . import test_tour_relation_card
 from . import test_tour_sales
 from . import test_tour_strategy
 from . import test_year_mixin
+from . import test_automation_rules
