@@ -20,6 +20,7 @@
         "report_xlsx",
         "web_widget_x2many_2d_matrix",
         "queue_job",
+        "base_automation",
     ],
     "external_dependencies": {"python": ["python-stdnum", "icalendar"]},
     "data": [
@@ -99,6 +100,8 @@
         "wizards/accountancy_fiscal_filing_import_views.xml",
         "views/accountancy_job_run_views.xml",
         "views/accountancy_menus.xml",
+        # workflow: example automation rules (inactive)
+        "data/base_automation_data.xml",
     ],
     "demo": [
         "demo/accountancy_crm_demo.xml",

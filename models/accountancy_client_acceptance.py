@@ -303,6 +303,11 @@ class AccountancyClientAcceptance(models.Model):
         "res.users", string="Decided by", readonly=True, copy=False, tracking=True
     )
     approved_on = fields.Datetime(string="Decided on", readonly=True, copy=False)
+    # Whom automation rules give the to-dos that follow a decision.
+    manager_user_id = fields.Many2one(
+        related="partner_id.accountancy_manager_user_id",
+        string="Relationship manager user",
+    )
     # Review and retention
     next_review_date = fields.Date(
         compute="_compute_next_review_date",

@@ -15,7 +15,7 @@ from .accountancy_client_acceptance import ACCEPTANCE_STATUSES
 
 # Set by action_accountancy_approve and the reject wizard only (see
 # protected_fields); the intake wizard enters new relations as waiting.
-STATE_FIELDS = {"accountancy_state": ("to_approve",)}
+STATE_FIELDS = {"accountancy_state": ("to_approve",), "client_type_trend": ()}
 
 RELATION_KINDS = [
     ("client", "Client"),
@@ -24,6 +24,12 @@ RELATION_KINDS = [
     ("supplier", "Supplier"),
     ("institution", "Institution"),
     ("other", "Other"),
+]
+# This year's client type against last year's (see _compute_strategy_current).
+CLIENT_TYPE_TRENDS = [
+    ("up", "Higher than last year"),
+    ("same", "Same as last year"),
+    ("down", "Lower than last year"),
 ]
 # The customer relationship cycle (see _compute_accountancy_lifecycle_stage).
 LIFECYCLE_STAGES = [
@@ -247,7 +253,20 @@ class ResPartner(models.Model):
         index="btree_not_null",
         # Internal judgement: not for portal users nor plain employees.
         groups="accountancy_crm.group_user",
+        # Tracked: automation rules (Settings > Technical > Automation Rules)
+        # can act on a change of the client type.
+        tracking=True,
         help="Client type of the strategy of the current year.",
+    )
+    client_type_trend = fields.Selection(
+        CLIENT_TYPE_TRENDS,
+        compute="_compute_strategy_current",
+        store=True,
+        groups="accountancy_crm.group_user",
+        tracking=True,
+        help="This year's client type against last year's, by their minimum "
+        "points; empty when one of the two years has no strategy. Automation "
+        "rules can act on it (e.g. a to-do when a client's type drops).",
     )
     strategy_points = fields.Integer(
         compute="_compute_strategy_current",
@@ -362,6 +381,15 @@ class ResPartner(models.Model):
     )
     team_acc_prev_id = fields.Many2one(
         "hr.employee", string="ACC", compute="_compute_team_planning"
+    )
+    # Whom a client's to-dos go to, e.g. those of automation rules (activity
+    # for "a user of the record": this field).
+    accountancy_manager_user_id = fields.Many2one(
+        "res.users",
+        string="Relationship manager user",
+        compute="_compute_accountancy_manager_user_id",
+        help="User of this year's relationship manager (assignment in the role "
+        "RLM); the salesperson when the client has none.",
     )
     team_member_id = fields.Many2one(
         "hr.employee",
@@ -758,8 +786,40 @@ class ResPartner(models.Model):
         year = fields.Date.context_today(self).year
         for partner in self:
             current = partner.strategy_ids.filtered(lambda s: s.year == year)[:1]
+            previous = partner.strategy_ids.filtered(lambda s: s.year == year - 1)[:1]
             partner.client_type_id = current.client_type_id
             partner.strategy_points = current.points
+            partner.client_type_trend = self._accountancy_client_type_trend(
+                previous.client_type_id, current.client_type_id
+            )
+
+    def _compute_accountancy_manager_user_id(self):
+        rlm = self.env.ref("accountancy_crm.role_rlm", raise_if_not_found=False)
+        assignments = self.env["accountancy.assignment"].search_fetch(
+            [
+                ("partner_id", "in", self._origin.ids),
+                ("year", "=", fields.Date.context_today(self).year),
+                ("role_id", "=", rlm.id if rlm else False),
+            ],
+            ["partner_id", "employee_id"],
+        )
+        users = {a.partner_id.id: a.employee_id.user_id for a in assignments}
+        for partner in self:
+            partner.accountancy_manager_user_id = (
+                users.get(partner._origin.id) or partner.user_id
+            )
+
+    @api.model
+    def _accountancy_client_type_trend(self, previous, current):
+        """ "up", "same" or "down" from client type ``previous`` to ``current``
+        (types rank by their minimum points); False when one is missing."""
+        if not (previous and current):
+            return False
+        if current.min_points > previous.min_points:
+            return "up"
+        if current.min_points < previous.min_points:
+            return "down"
+        return "same"
 
     @api.constrains("birth_year")
     def _check_birth_year(self):
