@@ -32,10 +32,11 @@ def main(path):
     out = sys.stdout.write
     out(
         "| firm | users | workers | requests | failures | p50 ms | p95 ms | p99 ms "
-        "| req/s | killed / limits / serialization |\n"
-        "|---|---|---|---|---|---|---|---|---|---|\n"
+        "| req/s | killed / limits / serialization | logins in the run |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     for run in runs:
+        logins = any(r["name"].endswith(": login") for r in run["requests"])
         total = next(r for r in run["requests"] if r["name"] == "TOTAL")
         log = run.get("server_log", {})
         out(
@@ -45,7 +46,8 @@ def main(path):
             f"| {fmt(total['p99_ms'])} | {total['rps']:.2f} "
             f"| {log.get('worker_killed', 0)} / "
             f"{log.get('cpu_limit', 0) + log.get('real_limit', 0)} / "
-            f"{log.get('serialization', 0)} |\n"
+            f"{log.get('serialization', 0)} "
+            f"| {'yes' if logins else 'no'} |\n"
         )
     out("\np95 in ms per screen:\n\n| run | " + " | ".join(SCREENS) + " |\n")
     out("|---" * (len(SCREENS) + 1) + "|\n")
