@@ -876,8 +876,10 @@ def bench_task_generation_jobs(conf, database, clients, channels):
             .search([("name", "=like", f"Bench {tag.replace(' ', '_')} employee%")])
         )
         users = employees.user_id
+        user_partners = users.partner_id
         employees.unlink()
         users.unlink()
+        user_partners.unlink()
 
     run_id = None
     partner_ids = committed(setup)
