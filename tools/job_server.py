@@ -16,6 +16,11 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def _listening(port):
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 @contextmanager
 def job_server(config_file, database, channels="root:2", log_file=None):
     """Run ``odoo-bin`` (threaded, no cron) with its job runner on ``database``
@@ -40,6 +45,8 @@ def job_server(config_file, database, channels="root:2", log_file=None):
     ]
     out = open(log_file or os.devnull, "ab")  # noqa: SIM115 - closed below
     process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    process.port = port
+    process.is_up = lambda: _listening(port)
     try:
         yield process
     finally:
