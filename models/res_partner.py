@@ -1150,7 +1150,7 @@ class ResPartner(models.Model):
         # Branches of one legal entity share its KvK number and VAT id by law:
         # Odoo's "same Tax ID / Company ID" warnings must only name a relation
         # that is not another branch of the same KvK number.
-        super()._compute_same_vat_partner_id()
+        result = super()._compute_same_vat_partner_id()
         for partner in self:
             kvk = partner.company_registry
             if not kvk:
@@ -1161,6 +1161,7 @@ class ResPartner(models.Model):
             ):
                 if partner[fname] and partner[fname].company_registry == kvk:
                     partner[fname] = partner._accountancy_same_number_not_branch(number)
+        return result
 
     def _accountancy_same_number_not_branch(self, number):
         """Another relation with this partner's ``number`` (vat or

@@ -6,13 +6,15 @@ Starts an Odoo server of its own on a free local port, logs in as admin, shows
 the web client in Dutch (nl_NL is installed when missing; admin's language is
 restored at the end) and writes one PNG per screen to static/description/,
 driving Chromium through the Chrome DevTools Protocol. `make screenshots`
-creates the demo database first when it is missing.
+creates the demo database first when it is missing, as `make run` does: a
+Dutch firm in euros with the administrator in Dutch (see docs/demo.md).
 
-The demo has no stage colours and no quotation that needs approval, so for the
-run the script colours the CRM stages and sets an approval threshold, and puts
-both back afterwards. It keeps one quotation of its own (source document
-"README screenshots") that later runs reuse, and creates this year's client
-strategies when the demo has none, as Strategy > Recompute strategies does.
+The demo has no quotation that needs approval, so for the run the script sets
+an approval threshold and puts it back afterwards. It keeps one quotation of
+its own (source document "README screenshots") that later runs reuse. A demo
+database made before the demo had stage colours and strategies gets them for
+the run: the script colours the CRM stages (undone afterwards) and creates this
+year's client strategies, as Strategy > Recompute strategies does.
 """
 
 import base64
