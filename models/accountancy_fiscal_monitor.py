@@ -44,7 +44,7 @@ class AccountancyFiscalMonitor(models.Model):
     date_deadline = fields.Date(string="Deadline", readonly=True)
     filed_on = fields.Date(readonly=True)
     returns = fields.Integer(string="Returns on the list", readonly=True)
-    filed = fields.Integer(string="Filed", readonly=True)
+    filed = fields.Integer(readonly=True)
     expected = fields.Float(
         string="Required",
         readonly=True,

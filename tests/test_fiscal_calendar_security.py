@@ -10,8 +10,12 @@ from .common import AccountancyCrmCommon
 
 
 def _deferral_returns(case, count):
-    """``count`` persons with an IB return on the deferral list, generated."""
+    """``count`` persons with an IB return on the deferral list, generated;
+    accountancy users see their teams' clients only."""
     env = case.env
+    env["res.config.settings"].create(
+        {"group_accountancy_see_all_clients": False}
+    ).execute()
     env["ir.config_parameter"].set_param("accountancy_crm.task_project_mode", "client")
     year = env["accountancy.service.plan"]._planning_year_range()[0]
     partners = env["res.partner"].create(

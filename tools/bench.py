@@ -809,21 +809,23 @@ def bench_fiscal_monitor(env, rng, clients=6000):
         env["accountancy.task.generation.wizard"].create(
             {"year": plan_year}
         ).action_generate()
-    # Filed returns spread over the schedule, so that the sums are not trivial.
+    # Half of the returns filed, spread over the schedule up to today, so that
+    # the sums are not trivial; one write per filing date.
     returns = env["project.task"].search(
         [
             ("accountancy_in_schedule", "=", True),
             ("partner_id", "in", (persons | companies).ids),
         ]
     )
+    today = date.today()
+    by_date = {}
     for task in returns:
         if rng.random() < 0.5:
-            task.accountancy_filed_on = task.accountancy_period_end + timedelta(
-                days=rng.randint(1, 400)
-            )
-    returns.filtered(
-        lambda t: t.accountancy_filed_on and t.accountancy_filed_on > date.today()
-    ).accountancy_filed_on = False
+            filed = task.accountancy_period_end + timedelta(days=rng.randint(1, 480))
+            if filed <= today:
+                by_date.setdefault(filed, []).append(task.id)
+    for filed, ids in by_date.items():
+        env["project.task"].browse(ids).write({"accountancy_filed_on": filed})
     Monitor = env["accountancy.fiscal.monitor"].with_user(env.ref("base.user_admin"))
 
     def open_monitor():

@@ -19,8 +19,9 @@ registry.category("web_tour.tours").add("accountancy_fiscal_tour", {
             trigger: 'a[data-menu-xmlid="accountancy_crm.accountancy_fiscal_monitor_menu"]',
             run: "click",
         },
-        // Grouped per tax year, tax and month end.
-        { trigger: ".o_list_view .o_group_header:contains(Income tax (IB))" },
+        // Grouped per tax year, then tax and month end.
+        { trigger: ".o_list_view .o_group_header:first", run: "click" },
+        { trigger: ".o_list_view .o_group_header:contains(Income tax)" },
         {
             trigger: 'button[data-menu-xmlid="accountancy_crm.accountancy_planning_menu_root"]',
             run: "click",
