@@ -45,6 +45,7 @@ define create_demo_db
 			$(if $(filter-out en_US,$(UI_LANG)),--load-language=$(UI_LANG)) \
 		&& $(VENV)/bin/python tools/demo_company.py $(CONF) $(DB) $(UI_LANG) \
 		&& $(ODOO) -d $(DB) -i $(MODULE) --stop-after-init --log-level=warn \
+		&& $(VENV)/bin/python tools/demo_company.py $(CONF) $(DB) $(UI_LANG) pipeline \
 		|| { echo "Creating $(DB) failed: drop it (dropdb $(DB)) and run again"; exit 1; }; \
 	fi
 endef

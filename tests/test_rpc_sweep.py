@@ -14,6 +14,7 @@ BaseModel``: create, write, read, search, name_search, fields_get, default_get,
 onchange, web_search_read...), which the access rights and record rules guard.
 """
 
+import base64
 import inspect
 
 from odoo import models
@@ -163,7 +164,18 @@ class TestRpcSweep(KvkServerMixin, HttpCase):
             "accountancy.approval.reject.wizard": lambda: env[
                 "accountancy.approval.reject.wizard"
             ].create({"partner_ids": client.ids, "reason": "Sweep"}),
+            "accountancy.fiscal.filing.import": lambda: env[
+                "accountancy.fiscal.filing.import"
+            ].create(
+                {
+                    "file": base64.b64encode(b"number,tax,year,filed_on\n"),
+                    "filename": "sweep.csv",
+                }
+            ),
             "accountancy.intake.wizard": lambda: intake,
+            "accountancy.job.run": lambda: env["accountancy.job.run"].create(
+                {"operation": "task_generation", "year": this_year, "state": "failed"}
+            ),
             "accountancy.intake.wizard.result": lambda: env[
                 "accountancy.intake.wizard.result"
             ].create(

@@ -8,7 +8,11 @@ company's currency can no longer change once it has journal items.
 The administrator gets the interface language LANG (installed with
 --load-language when the base module was installed).
 
-Usage: demo_company.py ODOO_CONF DATABASE LANG
+After the module is installed, the phase "pipeline" gives the demo pipeline
+stages their fixed probabilities (forecast status) and the opportunities in
+them those probabilities.
+
+Usage: demo_company.py ODOO_CONF DATABASE LANG [company|pipeline]
 """
 
 import sys
@@ -18,12 +22,30 @@ from odoo.modules.registry import Registry
 
 COUNTRY = "base.nl"
 TIMEZONE = "Europe/Amsterdam"
+# Fixed probability of the demo pipeline stages (forecast status).
+STAGE_PROBABILITIES = {
+    "crm.stage_lead1": 10,
+    "crm.stage_lead2": 30,
+    "crm.stage_lead3": 60,
+}
 
 
-def main(conf, dbname, lang):
+def pipeline(env):
+    for xmlid, probability in STAGE_PROBABILITIES.items():
+        stage = env.ref(xmlid)
+        stage.accountancy_probability = probability
+        # Written again as a stage move does: the opportunities take the
+        # stage's fixed probability.
+        env["crm.lead"].search([("stage_id", "=", stage.id)]).stage_id = stage
+
+
+def main(conf, dbname, lang, phase="company"):
     odoo.tools.config.parse_config(["-c", conf, "-d", dbname, "--log-level=warn"])
     with Registry(dbname).cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        if phase == "pipeline":
+            pipeline(env)
+            return
         if "account.move.line" in env:
             sys.exit(
                 f"{dbname} already has the accounting installed: its company "
@@ -47,6 +69,10 @@ def main(conf, dbname, lang):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5) or sys.argv[4:] not in (
+        [],
+        ["company"],
+        ["pipeline"],
+    ):
         sys.exit(__doc__)
     main(*sys.argv[1:])
