@@ -43,6 +43,12 @@ class TestConcurrency(BaseCase):
         self.addCleanup(self._cleanup)
 
     def _env(self, cr):
+        # The registry is given, not looked up by name: under odoo-bin
+        # --test-enable the main thread holds the registry lock while the
+        # tests run, so Registry(dbname) in the race's threads would wait
+        # for ever.
+        if cr.transaction is None:
+            cr.transaction = api.Transaction(self.registry)
         return api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
 
     def _committed(self, func):
