@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import ValidationError
-from odoo.modules.registry import Registry
+from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import retrying
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import SQL, mute_logger
@@ -94,12 +94,20 @@ class TestConcurrency(BaseCase):
                     return str(error)
                 return None
 
-        with (
-            mute_logger("odoo.sql_db", "odoo.service.model"),
-            ThreadPoolExecutor(max_workers=2) as executor,
-        ):
-            futures = [executor.submit(run, index) for index in (0, 1)]
-            return [future.result(timeout=TIMEOUT) for future in futures]
+        # Under odoo-bin --test-enable the main thread holds the registry lock
+        # while the tests run, and the threads look the registry up by name
+        # (a new environment, a retry). As Odoo's HttpCase does for its server
+        # threads, the lock is a dummy meanwhile: the registry is loaded.
+        saved_lock, Registry._lock = Registry._lock, DummyRLock()
+        try:
+            with (
+                mute_logger("odoo.sql_db", "odoo.service.model"),
+                ThreadPoolExecutor(max_workers=2) as executor,
+            ):
+                futures = [executor.submit(run, index) for index in (0, 1)]
+                return [future.result(timeout=TIMEOUT) for future in futures]
+        finally:
+            Registry._lock = saved_lock
 
     def _assert_one_refused(self, outcomes, *fragments):
         self.assertEqual(
