@@ -67,46 +67,55 @@ class AccountancyFiscalMonitor(models.Model):
     @property
     def _table_query(self):
         schedule = SQL(", ").join(
-            SQL("(%s, %s, %s::numeric)", offset, month, percentage)
-            for offset, month, percentage in SCHEDULE
+            SQL("(%s, %s, %s, %s::numeric)", n, offset, month, percentage)
+            for n, (offset, month, percentage) in enumerate(SCHEDULE)
         )
+        # The month ends of every tax year on the list are computed once and
+        # joined on the return's year, not per row; the employee comes from a
+        # join the planner drops when the query does not use it.
         return SQL(
             """
-            SELECT t.id * 12 + s.n AS id,
+            SELECT t.id * 12 + m.n AS id,
                    t.id AS task_id,
                    t.partner_id,
                    t.company_id,
-                   (SELECT min(r.user_id) FROM project_task_user_rel r
-                     WHERE r.task_id = t.id) AS user_id,
+                   u.user_id,
                    p.client_group_id,
                    t.accountancy_tax AS tax,
                    t.accountancy_deadline_type AS deadline_type,
-                   EXTRACT(year FROM t.accountancy_period_end)::int AS tax_year,
+                   m.tax_year,
                    m.month_end,
                    t.date_deadline::date AS date_deadline,
                    t.accountancy_filed_on AS filed_on,
                    1 AS returns,
                    CASE WHEN t.accountancy_filed_on <= m.month_end
                         THEN 1 ELSE 0 END AS filed,
-                   s.percentage / 100.0 AS expected,
-                   s.percentage / 100.0 - CASE WHEN t.accountancy_filed_on
+                   m.percentage / 100.0 AS expected,
+                   m.percentage / 100.0 - CASE WHEN t.accountancy_filed_on
                         <= m.month_end THEN 1 ELSE 0 END AS shortfall,
                    CASE WHEN t.accountancy_filed_on <= m.month_end
                         THEN 100.0 ELSE 0.0 END AS filed_percentage,
-                   s.percentage AS required_percentage
+                   m.percentage AS required_percentage
               FROM project_task t
               JOIN res_partner p ON p.id = t.partner_id
-             CROSS JOIN (
-                   SELECT row_number() OVER () - 1 AS n, v.*
-                     FROM (VALUES %s) AS v(year_offset, month, percentage)
-                   ) s
-             CROSS JOIN LATERAL (
-                   SELECT (make_date(
-                              EXTRACT(year FROM t.accountancy_period_end)::int
-                              + s.year_offset, s.month, 1)
+              JOIN (
+                   SELECT y.tax_year, v.n, v.percentage,
+                          (make_date(y.tax_year + v.year_offset, v.month, 1)
                            + interval '1 month' - interval '1 day')::date
                           AS month_end
-                   ) m
+                     FROM generate_series(
+                            (SELECT EXTRACT(year FROM min(accountancy_period_end))::int
+                               FROM project_task WHERE accountancy_in_schedule),
+                            (SELECT EXTRACT(year FROM max(accountancy_period_end))::int
+                               FROM project_task WHERE accountancy_in_schedule)
+                          ) AS y(tax_year)
+                    CROSS JOIN (VALUES %s) AS v(n, year_offset, month, percentage)
+                   ) m ON m.tax_year = EXTRACT(year FROM t.accountancy_period_end)::int
+              LEFT JOIN (
+                   SELECT r.task_id, min(r.user_id) AS user_id
+                     FROM project_task_user_rel r
+                    GROUP BY r.task_id
+                   ) u ON u.task_id = t.id
              WHERE t.accountancy_in_schedule AND t.active
             """,
             schedule,
