@@ -63,6 +63,13 @@ class AccountancyFiscalMonitor(models.Model):
     required_percentage = fields.Float(
         string="Required (%)", readonly=True, aggregator="max", digits=(16, 2)
     )
+    status = fields.Selection(
+        SCHEDULE_STATUSES,
+        compute="_compute_status",
+        help="The firm's progress at the month end for this tax and tax year, "
+        "over the returns you may see: behind when fewer are filed than "
+        "required, more than 5 % behind past the margin.",
+    )
 
     @property
     def _table_query(self):
@@ -120,6 +127,25 @@ class AccountancyFiscalMonitor(models.Model):
             """,
             schedule,
         )
+
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_status(self):
+        # The status belongs to the month end of a tax and tax year, not to
+        # the row: one grouped read for all the rows shown.
+        summary = (
+            self._accountancy_schedule_summary(
+                [
+                    ("tax", "in", list(set(self.mapped("tax")))),
+                    ("tax_year", "in", list(set(self.mapped("tax_year")))),
+                    ("month_end", "in", list(set(self.mapped("month_end")))),
+                ]
+            )
+            if self
+            else {}
+        )
+        for row in self:
+            group = summary.get((row.tax, row.tax_year, row.month_end))
+            row.status = group["status"] if group else False
 
     @api.model
     def _accountancy_schedule_summary(self, domain=None):

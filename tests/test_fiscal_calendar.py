@@ -344,6 +344,32 @@ class TestFiscalCalendar(AccountancyCrmCommon):
         self.assertEqual(row(date(y + 2, 1, 31))["filed"], 5)
         self.assertEqual(row(date(y + 2, 4, 30))["behind"], 5)
         self.assertEqual(len(summary), 12)
+        # The list shows each row with the status of its month end.
+        rows = self.Monitor.search(domain)
+        status = {(r.month_end, r.status) for r in rows}
+        self.assertEqual(len(status), 12)
+        self.assertIn((date(y + 1, 5, 31), "far_behind"), status)
+        self.assertIn((date(y + 1, 8, 31), "on_track"), status)
+        self.assertIn((date(y + 1, 10, 31), "far_behind"), status)
+        # A row the list shows without the others of its month end still
+        # gets the status of the whole month end.
+        alone = rows.filtered(lambda r: r.month_end == date(y + 1, 8, 31))[:1]
+        alone.invalidate_recordset(["status"])
+        self.assertEqual(alone.browse(alone.id).status, "on_track")
+
+    def test_monitor_status_query_count(self):
+        Monitor = self.Monitor.with_user(self.user_manager)
+        self._schedule_returns(10, "Status")
+        domain = [("partner_id.name", "=like", "Status %")]
+        rows = Monitor.search(domain)
+        self.env.invalidate_all()
+        with self.assertQueryCount(3):
+            rows.mapped("status")
+        self._schedule_returns(20, "Status more")
+        rows = Monitor.search(domain)
+        self.env.invalidate_all()
+        with self.assertQueryCount(3):
+            self.assertEqual(set(rows.mapped("status")), {"far_behind"})
 
     def test_monitor_query_count(self):
         # As a manager, with the record rules of the view applied.
