@@ -37,7 +37,7 @@ OPERATION_MODELS = {
 
 class AccountancyJobRun(models.Model):
     _name = "accountancy.job.run"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "accountancy.year.mixin"]
     _description = "Background run"
     _order = "id desc"
 

@@ -319,13 +319,13 @@ class TestSnapshot(AccountancyCrmCommon):
         """The report renders from the frozen data: after a change of the
         client, rendering the snapshot again still shows the old values."""
         snapshot = self._freeze()
-        self.client.city = "Gouda"
+        self.client.city = "Zwolle"
         html, _type = self.env["ir.actions.report"]._render_qweb_html(
             "accountancy_crm.accountancy_snapshot_report", snapshot.ids
         )
         html = html.decode()
         self.assertIn("Bodegraven", html)
-        self.assertNotIn("Gouda", html)
+        self.assertNotIn("Zwolle", html)
         self.assertIn(snapshot.data_hash, html)
 
     # ------------------------------------------------------------------
