@@ -278,17 +278,24 @@ class AccountancyKvkClient(models.AbstractModel):
     # actions are the entry points of the web client)
     # ------------------------------------------------------------------
     @api.model
-    def _kvk_normalize_number(self, kvk_number):
-        """Strip spaces, dots and dashes; raise a UserError unless 8 digits."""
+    def _kvk_normalize_number(self, kvk_number, digits=8):
+        """Strip spaces, dots and dashes; raise a UserError unless ``digits``
+        digits (8 for a KvK number, 12 for a branch number)."""
         number = normalize_number(str(kvk_number or "").strip()) or ""
-        if not re.fullmatch(r"\d{8}", number):
-            raise UserError(
-                self.env._(
-                    "%(number)s is not a valid KvK number: a KvK number has 8 digits.",
-                    number=kvk_number,
-                )
+        if re.fullmatch(rf"\d{{{digits}}}", number):
+            return number
+        if digits == 12:
+            message = self.env._(
+                "%(number)s is not a valid KvK branch number: a branch number "
+                "has 12 digits.",
+                number=kvk_number,
             )
-        return number
+        else:
+            message = self.env._(
+                "%(number)s is not a valid KvK number: a KvK number has 8 digits.",
+                number=kvk_number,
+            )
+        raise UserError(message)
 
     @api.model
     def _kvk_search(
@@ -384,15 +391,7 @@ class AccountancyKvkClient(models.AbstractModel):
     @api.model
     def _kvk_branch_profile(self, branch_number):
         """Return the raw Vestigingsprofiel v1 JSON of a branch (12 digits)."""
-        number = normalize_number(str(branch_number or "").strip()) or ""
-        if not re.fullmatch(r"\d{12}", number):
-            raise UserError(
-                self.env._(
-                    "%(number)s is not a valid KvK branch number: a branch number "
-                    "has 12 digits.",
-                    number=branch_number,
-                )
-            )
+        number = self._kvk_normalize_number(branch_number, digits=12)
         body = self._kvk_get(f"/api/v1/vestigingsprofielen/{number}")
         if not body.get("vestigingsnummer"):
             raise self._unexpected_answer()
