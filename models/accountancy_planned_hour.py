@@ -191,19 +191,7 @@ class AccountancyPlannedHour(models.Model):
         if not plans:
             return
         env = self.sudo().env
-        plans.fetch(
-            [
-                "partner_id",
-                "year",
-                "company_id",
-                "bookkeeping_frequency",
-                "bookkeeping_month",
-                "bookkeeping_watch",
-                "vat_frequency",
-                "annual_accounts_engagement",
-                "annual_accounts_date",
-            ]
-        )
+        plans.fetch(sorted(PLAN_FIELDS))
         partner_ids = plans.partner_id.ids
         years = list(set(plans.mapped("year")))
         client_types = self._client_types(plans, partner_ids, years)

@@ -6,10 +6,9 @@ from odoo.exceptions import UserError
 
 from ..models import fiscal_deadlines as fd
 from ..models.access_checks import check_caller
+from ..models.parameters import get_param
 from ..models.project_project import (
-    DEFAULT_PROJECT_MODE,
-    PROJECT_MODE_PARAM,
-    PROJECT_MODES,
+    TASK_PROJECT_MODE,
 )
 
 # Who does which service: the role of the client's team whose employee gets the
@@ -21,7 +20,6 @@ SERVICE_ROLES = {
     "tax_returns": "accountancy_crm.role_rlm",
     "payroll": "accountancy_crm.role_rlm_ass",
 }
-FALLBACK_ROLE = "accountancy_crm.role_rlm"
 # Deadlines are end-of-day; a datetime at noon keeps the date the same in every
 # time zone the firm's users may have.
 DEADLINE_TIME = time(12, 0)
@@ -113,11 +111,7 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
 
     @api.model
     def _get_project_mode(self):
-        mode = (
-            self.env["ir.config_parameter"].sudo().get_param(PROJECT_MODE_PARAM)
-            or DEFAULT_PROJECT_MODE
-        )
-        return mode if mode in dict(PROJECT_MODES) else DEFAULT_PROJECT_MODE
+        return get_param(self.env, TASK_PROJECT_MODE)
 
     @api.model
     def _periodic_work(self, year, frequency, prefix, service_line, labels, year_end):
@@ -367,7 +361,7 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
                     year=self.year,
                 )
             )
-        plans.partner_id._check_accountancy_acceptance("planning_tasks")
+        plans.partner_id._accountancy_check_acceptance("planning_tasks")
         Run = self.env["accountancy.job.run"]
         if Run._accountancy_use_jobs(plans.partner_id):
             run = Run._accountancy_start("task_generation", self.year, plans.partner_id)
@@ -392,7 +386,7 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
             order="id",
         )
         if plans:
-            plans.partner_id._check_accountancy_acceptance("planning_tasks")
+            plans.partner_id._accountancy_check_acceptance("planning_tasks")
             wizard._create_tasks(plans)
 
     def _create_tasks(self, plans):
@@ -484,8 +478,7 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
         user of the employee in the service's role, else of the relationship
         manager; no entry when neither has a user."""
         role_of_line = {line: self.env.ref(SERVICE_ROLES[line]) for line in lines}
-        fallback = self.env.ref(FALLBACK_ROLE)
-        roles = fallback.union(*role_of_line.values())
+        roles = self.env["accountancy.role"].union(*role_of_line.values())
         assignments = self.env["accountancy.assignment"].search_fetch(
             [
                 ("year", "=", self.year),
@@ -501,12 +494,11 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
             for a in assignments
             if a.employee_id.user_id
         }
+        managers = plans.partner_id._accountancy_manager_users(self.year)
         users = {}
         for partner_id in plans.partner_id.ids:
             for line, role in role_of_line.items():
-                user = team.get((partner_id, role.id)) or team.get(
-                    (partner_id, fallback.id)
-                )
+                user = team.get((partner_id, role.id)) or managers.get(partner_id)
                 if user:
                     users[(partner_id, line)] = user
         return users
