@@ -1,4 +1,5 @@
 from . import accountancy_year_mixin
+from . import accountancy_month_mixin
 from . import accountancy_sector
 from . import accountancy_client_group
 from . import accountancy_role
@@ -57,3 +58,4 @@ from . import res_company_fiscal
 from . import accountancy_fiscal_monitor
 from . import accountancy_job_run
 from . import accountancy_job_run_batch
+from . import accountancy_partner_duplicate

@@ -7,6 +7,7 @@ from odoo.tools import format_date
 from . import protected_fields
 from .access_checks import check_caller
 from .concurrency import lock_rows
+from .parameters import Param, get_param, int_at_least, one_of
 
 # Who may read and change the identification, UBO, PEP, sanctions and risk data
 # of an acceptance, and decide on it. Other accountancy users see the status.
@@ -19,7 +20,14 @@ DUE_DILIGENCE_LEVELS = [
 ]
 DUE_DILIGENCE_BY_RISK = {"low": "simplified", "normal": "normal", "high": "enhanced"}
 # Months until the next review per risk class (see res.config.settings).
-DEFAULT_REVIEW_MONTHS = {"high": 12, "normal": 24, "low": 36}
+REVIEW_MONTHS = {
+    risk_class: Param(
+        f"accountancy_crm.acceptance_review_months_{risk_class}",
+        months,
+        int_at_least(1),
+    )
+    for risk_class, months in {"high": 12, "normal": 24, "low": 36}.items()
+}
 CHECK_RESULTS = [("no_hit", "No hit"), ("hit", "Hit")]
 DECIDED_STATES = ("accepted", "rejected")
 ACCEPTANCE_STATUSES = [
@@ -36,10 +44,15 @@ BLOCK_MODES = [
     ("unaccepted", "Block clients without a valid acceptance"),
     ("overdue", "Also block clients whose review is overdue"),
 ]
-DEFAULT_BLOCK_MODES = {
-    "quote_confirm": "unaccepted",
-    "project_create": "none",
-    "planning_tasks": "none",
+BLOCK_MODE_PARAMS = {
+    operation: Param(
+        f"accountancy_crm.acceptance_block_{operation}", mode, one_of(BLOCK_MODES)
+    )
+    for operation, mode in {
+        "quote_confirm": "unaccepted",
+        "project_create": "none",
+        "planning_tasks": "none",
+    }.items()
 }
 # Relations the Wwft checks apply to; suppliers, institutions and partners
 # outside the accountancy relations (e.g. sales demo customers) are not checked.
@@ -726,27 +739,14 @@ class AccountancyClientAcceptance(models.Model):
     @api.model
     def _review_months(self):
         """Months until the next review per risk class, from the settings."""
-        params = self.env["ir.config_parameter"].sudo()
-        months = {}
-        for risk_class, default in DEFAULT_REVIEW_MONTHS.items():
-            value = params.get_param(
-                f"accountancy_crm.acceptance_review_months_{risk_class}", default
-            )
-            try:
-                months[risk_class] = max(int(value), 1)
-            except (TypeError, ValueError):
-                months[risk_class] = default
-        return months
+        return {
+            risk_class: get_param(self.env, param)
+            for risk_class, param in REVIEW_MONTHS.items()
+        }
 
     @api.model
     def _block_mode(self, operation):
-        default = DEFAULT_BLOCK_MODES[operation]
-        mode = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param(f"accountancy_crm.acceptance_block_{operation}", default)
-        )
-        return mode if mode in dict(BLOCK_MODES) else default
+        return get_param(self.env, BLOCK_MODE_PARAMS[operation])
 
     @api.model
     def _status_by_partner(self, partner_ids):
@@ -790,7 +790,7 @@ class AccountancyClientAcceptance(models.Model):
     @api.model
     def _check_partners(self, partners, operation):
         """Raise a UserError when the settings block ``operation`` for one of
-        ``partners`` (see res.partner._check_accountancy_acceptance)."""
+        ``partners`` (see res.partner._accountancy_check_acceptance)."""
         mode = self._block_mode(operation)
         if mode == "none":
             return True
@@ -859,20 +859,7 @@ class AccountancyClientAcceptance(models.Model):
             )
             .mapped("res_id")
         )
-        rlm = self.env.ref("accountancy_crm.role_rlm", raise_if_not_found=False)
-        assignments = self.env["accountancy.assignment"].search_fetch(
-            [
-                ("partner_id", "in", due.partner_id.ids),
-                ("year", "=", today.year),
-                ("role_id", "=", rlm.id if rlm else False),
-            ],
-            ["partner_id", "employee_id"],
-        )
-        manager_user = {
-            assignment.partner_id.id: assignment.employee_id.user_id
-            for assignment in assignments
-            if assignment.employee_id.user_id
-        }
+        manager_user = due.partner_id._accountancy_manager_users(today.year)
         model_id = self.env["ir.model"]._get_id(self._name)
         # mail.activity stores the display name of its record: read them in batch
         due.mapped("display_name")

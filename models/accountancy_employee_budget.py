@@ -1,14 +1,14 @@
 import calendar
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, float_round
 
 from .access_checks import check_caller
+from .parameters import Param, get_param
 
 # 52 weeks of 40 hours; the firm may change it in the settings.
-DEFAULT_FULL_TIME_HOURS = 2080.0
-FULL_TIME_HOURS_PARAM = "accountancy_crm.full_time_hours"
+FULL_TIME_HOURS = Param("accountancy_crm.full_time_hours", 2080.0, float)
 # July counts for half a month in the default spread (summer holidays), so the
 # year has 11.5 productive months.
 HALF_MONTHS = {7}
@@ -114,11 +114,7 @@ class AccountancyEmployeeBudget(models.Model):
 
     @api.model
     def _default_full_time_hours(self):
-        value = self.env["ir.config_parameter"].sudo().get_param(FULL_TIME_HOURS_PARAM)
-        try:
-            return float(value) if value else DEFAULT_FULL_TIME_HOURS
-        except ValueError:
-            return DEFAULT_FULL_TIME_HOURS
+        return get_param(self.env, FULL_TIME_HOURS)
 
     @api.depends("full_time_hours", "part_time_percentage")
     def _compute_contract_hours(self):
@@ -135,10 +131,11 @@ class AccountancyEmployeeBudget(models.Model):
     @api.depends("month_ids.productive_hours", "month_ids.control_hours")
     def _compute_month_totals(self):
         for budget in self:
-            budget.months_productive_hours = sum(
-                budget.month_ids.mapped("productive_hours")
+            totals = budget.month_ids._accountancy_month_totals(
+                ["productive_hours", "control_hours"]
             )
-            budget.control_hours = sum(budget.month_ids.mapped("control_hours"))
+            budget.months_productive_hours = totals["productive_hours"]
+            budget.control_hours = totals["control_hours"]
 
     @api.depends("employee_id", "year", "productive_hours", "control_hours")
     def _compute_planned_hours(self):
@@ -246,20 +243,14 @@ class AccountancyEmployeeBudget(models.Model):
                 for line in budget.month_ids:
                     line.productive_hours = spread.get(int(line.month or 0), 0.0)
             else:
-                budget.month_ids = [
-                    Command.create({"month": str(month), "productive_hours": hours})
-                    for month, hours in spread.items()
-                ]
+                budget.month_ids = budget._spread_commands(spread)
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             if not vals.get("month_ids"):
                 spread = even_spread(vals.get("productive_hours") or 0.0)
-                vals["month_ids"] = [
-                    Command.create({"month": str(month), "productive_hours": hours})
-                    for month, hours in spread.items()
-                ]
+                vals["month_ids"] = self._spread_commands(spread)
         budgets = super(
             AccountancyEmployeeBudget, self.with_context(accountancy_budget_edit=True)
         ).create(vals_list)
@@ -271,7 +262,8 @@ class AccountancyEmployeeBudget(models.Model):
             # A new year total without months: spread it evenly again, keeping
             # the control hours.
             for budget in self:
-                budget_vals = dict(vals, month_ids=budget._spread_commands(vals))
+                spread = even_spread(vals["productive_hours"] or 0.0)
+                budget_vals = dict(vals, month_ids=budget._spread_commands(spread))
                 super(
                     AccountancyEmployeeBudget,
                     budget.with_context(accountancy_budget_edit=True),
@@ -281,22 +273,16 @@ class AccountancyEmployeeBudget(models.Model):
             AccountancyEmployeeBudget, self.with_context(accountancy_budget_edit=True)
         ).write(vals)
 
-    def _spread_commands(self, vals=None):
-        """Commands setting the months to the even spread of the productive
-        hours (of ``vals`` when given), keeping the existing control hours."""
-        self.ensure_one()
-        total = (vals or {}).get("productive_hours", self.productive_hours) or 0.0
-        existing = {line.month: line for line in self.month_ids}
-        commands = []
-        for month, hours in even_spread(total).items():
-            line = existing.get(str(month))
-            if line:
-                commands.append(Command.update(line.id, {"productive_hours": hours}))
-            else:
-                commands.append(
-                    Command.create({"month": str(month), "productive_hours": hours})
-                )
-        return commands
+    def _spread_commands(self, spread):
+        """Commands giving the months of ``self`` (none for a new budget) the
+        productive hours of ``spread`` ({month number: hours}), keeping their
+        control hours."""
+        return self.env[
+            "accountancy.employee.budget.month"
+        ]._accountancy_month_commands(
+            {month: {"productive_hours": hours} for month, hours in spread.items()},
+            self.month_ids,
+        )
 
     @api.model
     def get_import_templates(self):

@@ -2,14 +2,13 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .accountancy_employee_budget import weekdays
-from .accountancy_service_plan import MONTHS
 
 
 class AccountancyEmployeeBudgetMonth(models.Model):
     """One month of an employee's hour budget."""
 
     _name = "accountancy.employee.budget.month"
-    _inherit = ["accountancy.year.mixin"]
+    _inherit = ["accountancy.year.mixin", "accountancy.month.mixin"]
     _description = "Employee hour budget per month"
     _order = "budget_id, month_number"
 
@@ -18,8 +17,6 @@ class AccountancyEmployeeBudgetMonth(models.Model):
     )
     employee_id = fields.Many2one(related="budget_id.employee_id")
     year = fields.Integer(related="budget_id.year")
-    month = fields.Selection(MONTHS, required=True)
-    month_number = fields.Integer(compute="_compute_month_number", store=True)
     contract_hours = fields.Float(
         compute="_compute_contract_hours",
         store=True,
@@ -48,11 +45,6 @@ class AccountancyEmployeeBudgetMonth(models.Model):
             "A budget has one line per month.",
         ),
     ]
-
-    @api.depends("month")
-    def _compute_month_number(self):
-        for line in self:
-            line.month_number = int(line.month or 0)
 
     @api.depends("month", "budget_id.year", "budget_id.contract_hours")
     def _compute_contract_hours(self):
@@ -90,14 +82,13 @@ class AccountancyEmployeeBudgetMonth(models.Model):
 
     @api.constrains("productive_hours", "control_hours")
     def _check_hours(self):
-        labels = dict(MONTHS)
         for line in self:
             if line.productive_hours < 0 or line.control_hours < 0:
                 raise ValidationError(
                     self.env._(
                         "The hours of %(month)s in the budget of %(employee)s are "
                         "negative: enter zero or more productive and control hours.",
-                        month=labels.get(line.month, line.month),
+                        month=line._accountancy_month_label(),
                         employee=line.budget_id.employee_id.name,
                     )
                 )

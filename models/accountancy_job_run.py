@@ -13,11 +13,10 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .access_checks import check_caller
+from .parameters import Param, get_param, int_at_least
 
-THRESHOLD_PARAM = "accountancy_crm.job_threshold"
-DEFAULT_THRESHOLD = 200
-BATCH_SIZE_PARAM = "accountancy_crm.job_batch_size"
-DEFAULT_BATCH_SIZE = 100
+JOB_THRESHOLD = Param("accountancy_crm.job_threshold", 200, int_at_least(0))
+JOB_BATCH_SIZE = Param("accountancy_crm.job_batch_size", 100, int_at_least(1))
 
 # operation: the model whose _accountancy_run_batch(year, partners, first)
 # does the work of one batch.
@@ -104,19 +103,11 @@ class AccountancyJobRun(models.Model):
 
     @api.model
     def _accountancy_threshold(self):
-        value = self.env["ir.config_parameter"].sudo().get_param(THRESHOLD_PARAM)
-        try:
-            return max(int(value), 0) if value else DEFAULT_THRESHOLD
-        except ValueError:
-            return DEFAULT_THRESHOLD
+        return get_param(self.env, JOB_THRESHOLD)
 
     @api.model
     def _accountancy_batch_size(self):
-        value = self.env["ir.config_parameter"].sudo().get_param(BATCH_SIZE_PARAM)
-        try:
-            return max(int(value), 1) if value else DEFAULT_BATCH_SIZE
-        except ValueError:
-            return DEFAULT_BATCH_SIZE
+        return get_param(self.env, JOB_BATCH_SIZE)
 
     @api.model
     def _accountancy_use_jobs(self, partners):

@@ -10,6 +10,7 @@ import requests
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 
+from .parameters import Param, get_param, number_between
 from .res_partner import normalize_number
 
 _logger = logging.getLogger(__name__)
@@ -18,11 +19,16 @@ BASE_URLS = {
     "production": "https://api.kvk.nl",
     "test": "https://api.kvk.nl/test",
 }
-# Stored only through the settings (administrators), read only with sudo here.
-KVK_API_KEY_PARAM = "accountancy_crm.kvk_api_key"
-DEFAULT_TIMEOUT = 10
 MIN_TIMEOUT = 1
 MAX_TIMEOUT = 60
+# Stored only through the settings (administrators); it goes to the KvK, never
+# to the caller.
+KVK_API_KEY = Param("accountancy_crm.kvk_api_key", "", str.strip)
+KVK_ENVIRONMENT = Param("accountancy_crm.kvk_environment", "production")
+KVK_BASE_URL = Param("accountancy_crm.kvk_base_url", "", str.strip)
+KVK_TIMEOUT = Param(
+    "accountancy_crm.kvk_timeout", 10, number_between(int, MIN_TIMEOUT, MAX_TIMEOUT)
+)
 RESULT_TYPES = ("hoofdvestiging", "nevenvestiging", "rechtspersoon")
 UNAVAILABLE_CODES = {"IPD1002", "IPD1003"}
 
@@ -93,10 +99,9 @@ class AccountancyKvkClient(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _kvk_config(self):
-        """API key, base URL and timeout from the system parameters (read with
-        sudo: a user may run a lookup without being able to read the key)."""
-        params = self.env["ir.config_parameter"].sudo()
-        api_key = (params.get_param(KVK_API_KEY_PARAM) or "").strip()
+        """API key, base URL and timeout from the system parameters (a user may
+        run a lookup without being able to read the key)."""
+        api_key = get_param(self.env, KVK_API_KEY)
         if not api_key:
             raise UserError(
                 self.env._(
@@ -104,11 +109,9 @@ class AccountancyKvkClient(models.AbstractModel):
                     "Settings > Accountancy, or enter the relation by hand."
                 )
             )
-        environment = params.get_param("accountancy_crm.kvk_environment") or (
-            "production"
-        )
+        environment = get_param(self.env, KVK_ENVIRONMENT)
         if environment == "custom":
-            base_url = (params.get_param("accountancy_crm.kvk_base_url") or "").strip()
+            base_url = get_param(self.env, KVK_BASE_URL)
             if not base_url:
                 raise UserError(
                     self.env._(
@@ -122,19 +125,9 @@ class AccountancyKvkClient(models.AbstractModel):
 
     @api.model
     def _kvk_timeout(self):
-        """The configured timeout in seconds; 10 when unset or out of 1-60."""
-        value = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("accountancy_crm.kvk_timeout")
-        )
-        try:
-            timeout = int(value)
-        except (TypeError, ValueError):
-            return DEFAULT_TIMEOUT
-        if not MIN_TIMEOUT <= timeout <= MAX_TIMEOUT:
-            return DEFAULT_TIMEOUT
-        return timeout
+        """The configured timeout in seconds; the default when unset or out of
+        range."""
+        return get_param(self.env, KVK_TIMEOUT)
 
     # ------------------------------------------------------------------
     # HTTP
@@ -168,35 +161,35 @@ class AccountancyKvkClient(models.AbstractModel):
                     {"apikey": api_key, "Accept": "application/json"}
                 )
                 response = session.get(url, params=params, timeout=timeout)
-        except requests.exceptions.Timeout as error:
-            _logger.warning("KvK request %s timed out: %s", url, error)
-            raise UserError(
-                self.env._(
-                    "The KvK register did not answer within %(timeout)s seconds. "
-                    "Try again later, or raise the timeout in Settings > Accountancy.",
-                    timeout=timeout,
-                )
-            ) from error
-        except requests.exceptions.ConnectionError as error:
-            _logger.warning("KvK request %s could not connect: %s", url, error)
-            raise UserError(
-                self.env._(
-                    "Could not connect to the KvK register at %(url)s (connection "
-                    "refused or no network). Check the KvK environment and base URL "
-                    "in Settings > Accountancy, or try again later.",
-                    url=base_url,
-                )
-            ) from error
         except requests.exceptions.RequestException as error:
             _logger.warning("KvK request %s failed: %s", url, error)
             raise UserError(
-                self.env._(
-                    "The request to the KvK register failed: %(error)s. Check the "
-                    "KvK settings in Settings > Accountancy.",
-                    error=error,
-                )
+                self._kvk_request_error(error, base_url, timeout)
             ) from error
         return self._kvk_parse(response)
+
+    @api.model
+    def _kvk_request_error(self, error, base_url, timeout):
+        """What to tell the user of a request that got no answer."""
+        # A connect timeout is both: it is told as a timeout.
+        if isinstance(error, requests.exceptions.Timeout):
+            return self.env._(
+                "The KvK register did not answer within %(timeout)s seconds. "
+                "Try again later, or raise the timeout in Settings > Accountancy.",
+                timeout=timeout,
+            )
+        if isinstance(error, requests.exceptions.ConnectionError):
+            return self.env._(
+                "Could not connect to the KvK register at %(url)s (connection "
+                "refused or no network). Check the KvK environment and base URL "
+                "in Settings > Accountancy, or try again later.",
+                url=base_url,
+            )
+        return self.env._(
+            "The request to the KvK register failed: %(error)s. Check the "
+            "KvK settings in Settings > Accountancy.",
+            error=error,
+        )
 
     @api.model
     def _kvk_parse(self, response):
@@ -285,17 +278,24 @@ class AccountancyKvkClient(models.AbstractModel):
     # actions are the entry points of the web client)
     # ------------------------------------------------------------------
     @api.model
-    def _kvk_normalize_number(self, kvk_number):
-        """Strip spaces, dots and dashes; raise a UserError unless 8 digits."""
+    def _kvk_normalize_number(self, kvk_number, digits=8):
+        """Strip spaces, dots and dashes; raise a UserError unless ``digits``
+        digits (8 for a KvK number, 12 for a branch number)."""
         number = normalize_number(str(kvk_number or "").strip()) or ""
-        if not re.fullmatch(r"\d{8}", number):
-            raise UserError(
-                self.env._(
-                    "%(number)s is not a valid KvK number: a KvK number has 8 digits.",
-                    number=kvk_number,
-                )
+        if re.fullmatch(rf"\d{{{digits}}}", number):
+            return number
+        if digits == 12:
+            message = self.env._(
+                "%(number)s is not a valid KvK branch number: a branch number "
+                "has 12 digits.",
+                number=kvk_number,
             )
-        return number
+        else:
+            message = self.env._(
+                "%(number)s is not a valid KvK number: a KvK number has 8 digits.",
+                number=kvk_number,
+            )
+        raise UserError(message)
 
     @api.model
     def _kvk_search(
@@ -391,15 +391,7 @@ class AccountancyKvkClient(models.AbstractModel):
     @api.model
     def _kvk_branch_profile(self, branch_number):
         """Return the raw Vestigingsprofiel v1 JSON of a branch (12 digits)."""
-        number = normalize_number(str(branch_number or "").strip()) or ""
-        if not re.fullmatch(r"\d{12}", number):
-            raise UserError(
-                self.env._(
-                    "%(number)s is not a valid KvK branch number: a branch number "
-                    "has 12 digits.",
-                    number=branch_number,
-                )
-            )
+        number = self._kvk_normalize_number(branch_number, digits=12)
         body = self._kvk_get(f"/api/v1/vestigingsprofielen/{number}")
         if not body.get("vestigingsnummer"):
             raise self._unexpected_answer()

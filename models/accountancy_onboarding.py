@@ -2,9 +2,10 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .access_checks import check_caller
+from .parameters import Param, get_param
 
 # Set (to the date) when a manager marks the scoring tables as checked.
-SCORING_CHECKED_PARAM = "accountancy_crm.onboarding_scoring_checked"
+SCORING_CHECKED = Param("accountancy_crm.onboarding_scoring_checked", "")
 
 # The import templates in the order of the migration guide: (model, label).
 IMPORT_MODELS = [
@@ -66,9 +67,7 @@ class AccountancyOnboarding(models.TransientModel):
         # A handful of counts, with the user's own rights: the steps show what
         # the user can see and do.
         year = fields.Date.context_today(self).year
-        checked_on = (
-            self.env["ir.config_parameter"].sudo().get_param(SCORING_CHECKED_PARAM)
-        )
+        checked_on = get_param(self.env, SCORING_CHECKED)
         Partner = self.env["res.partner"]
         Employee = self.env["hr.employee"]
         for onboarding in self:
@@ -157,7 +156,7 @@ class AccountancyOnboarding(models.TransientModel):
                 )
             )
         self.env["ir.config_parameter"].sudo().set_param(
-            SCORING_CHECKED_PARAM,
+            SCORING_CHECKED.key,
             fields.Date.to_string(fields.Date.context_today(self)),
         )
         return self._reopen()

@@ -220,7 +220,7 @@ class AccountancyPlannedHour(models.Model):
         if not plans:
             return
         env = self.sudo().env
-        plans.fetch(list(PLAN_FIELDS))
+        plans.fetch(sorted(PLAN_FIELDS))
         # One query for what the client types and the deadlines need.
         plans.partner_id.fetch(
             ["client_type_id", "accountancy_year_end_month", "accountancy_year_end_day"]

@@ -127,9 +127,9 @@ class AccountancyPrecalculationLine(models.Model):
             self._check_order_editable()
         return result
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_order_locked(self):
         self._check_order_editable()
-        return super().unlink()
 
     def _check_order_editable(self):
         """The pre-calculation belongs to the quotation: a confirmed or cancelled

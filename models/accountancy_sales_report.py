@@ -212,41 +212,28 @@ class AccountancySalesReport(models.Model):
                            AND (l.active OR l.probability = 0)
                       ) o
                     UNION ALL
-                    SELECT t.id * 10 + 2,
+                    -- A target split over months gives a row per month,
+                    -- one without months a row for the year.
+                    SELECT COALESCE(m.id * 10 + 3, t.id * 10 + 2),
                            'target',
                            t.user_id,
                            u.sale_team_id,
                            t.company_id,
                            NULL, NULL, NULL, NULL, NULL,
-                           make_date(t.year, 1, 1),
-                           COALESCE(t.amount, 0)::float8,
+                           make_date(t.year, COALESCE(m.month_number, 1), 1),
+                           COALESCE(CASE WHEN m.id IS NULL THEN t.amount
+                                         ELSE m.amount END, 0)::float8,
                            0,
-                           COALESCE(t.amount, 0)::float8,
+                           COALESCE(CASE WHEN m.id IS NULL THEN t.amount
+                                         ELSE m.amount END, 0)::float8,
                            0, 0, 0, 0, 0, 0,
-                           COALESCE(t.won_count, 0),
+                           COALESCE(CASE WHEN m.id IS NULL THEN t.won_count
+                                         ELSE m.won_count END, 0),
                            0
                       FROM accountancy_sales_target t
                       JOIN res_users u ON u.id = t.user_id
-                     WHERE NOT EXISTS (
-                        SELECT 1 FROM accountancy_sales_target_month m
-                         WHERE m.target_id = t.id)
-                    UNION ALL
-                    SELECT m.id * 10 + 3,
-                           'target',
-                           t.user_id,
-                           u.sale_team_id,
-                           t.company_id,
-                           NULL, NULL, NULL, NULL, NULL,
-                           make_date(t.year, m.month_number, 1),
-                           COALESCE(m.amount, 0)::float8,
-                           0,
-                           COALESCE(m.amount, 0)::float8,
-                           0, 0, 0, 0, 0, 0,
-                           COALESCE(m.won_count, 0),
-                           0
-                      FROM accountancy_sales_target_month m
-                      JOIN accountancy_sales_target t ON t.id = m.target_id
-                      JOIN res_users u ON u.id = t.user_id
+                      LEFT JOIN accountancy_sales_target_month m
+                        ON m.target_id = t.id
                     UNION ALL
                     SELECT c.id * 10 + 4,
                            'contact_moment',

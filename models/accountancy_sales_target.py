@@ -93,8 +93,9 @@ class AccountancySalesTarget(models.Model):
     def _compute_totals(self):
         for target in self:
             if target.month_ids:
-                target.amount = sum(target.month_ids.mapped("amount"))
-                target.won_count = sum(target.month_ids.mapped("won_count"))
+                target.update(
+                    target.month_ids._accountancy_month_totals(["amount", "won_count"])
+                )
             else:
                 target.amount = target.amount
                 target.won_count = target.won_count
@@ -182,9 +183,9 @@ class AccountancySalesTarget(models.Model):
         self._check_closed_years(years)
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_closed_year(self):
         self._check_closed_years(self.mapped("year"))
-        return super().unlink()
 
     @api.model
     def _check_closed_years(self, years):

@@ -1,15 +1,13 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .accountancy_service_plan import MONTHS
-
 
 class AccountancySalesTargetMonth(models.Model):
     """One month of a sales target; the target's year totals are the sums of
     its months."""
 
     _name = "accountancy.sales.target.month"
-    _inherit = ["accountancy.year.mixin"]
+    _inherit = ["accountancy.year.mixin", "accountancy.month.mixin"]
     _description = "Sales target per month"
     _order = "target_id, month_number"
 
@@ -20,8 +18,6 @@ class AccountancySalesTargetMonth(models.Model):
     year = fields.Integer(related="target_id.year")
     company_id = fields.Many2one(related="target_id.company_id", store=True)
     currency_id = fields.Many2one(related="target_id.currency_id")
-    month = fields.Selection(MONTHS, required=True)
-    month_number = fields.Integer(compute="_compute_month_number", store=True)
     amount = fields.Monetary(string="Target amount")
     won_count = fields.Integer(string="Target won opportunities")
 
@@ -33,14 +29,8 @@ class AccountancySalesTargetMonth(models.Model):
         ),
     ]
 
-    @api.depends("month")
-    def _compute_month_number(self):
-        for line in self:
-            line.month_number = int(line.month or 0)
-
     @api.constrains("amount", "won_count")
     def _check_amounts(self):
-        labels = dict(MONTHS)
         for line in self:
             if line.amount < 0 or line.won_count < 0:
                 raise ValidationError(
@@ -48,7 +38,7 @@ class AccountancySalesTargetMonth(models.Model):
                         "The sales target of %(user)s for %(month)s %(year)s is "
                         "negative: enter zero or more.",
                         user=line.target_id.user_id.name,
-                        month=labels.get(line.month, line.month),
+                        month=line._accountancy_month_label(),
                         year=line.target_id.year,
                     )
                 )
@@ -68,6 +58,6 @@ class AccountancySalesTargetMonth(models.Model):
         targets._check_closed_years(targets.mapped("year"))
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_closed_year(self):
         self.target_id._check_closed_years(self.target_id.mapped("year"))
-        return super().unlink()

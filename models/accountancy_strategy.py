@@ -8,6 +8,7 @@ from odoo.exceptions import ValidationError
 
 from . import protected_fields
 from .access_checks import check_caller
+from .parameters import Param, get_param, int_at_least
 
 # Sources whose values the recompute reads from the database; the others
 # (write-offs, ambassador, continuity, by hand) are entered by the user.
@@ -16,9 +17,6 @@ COMPUTED_SOURCES = ("fee_volume", "payment_days", "age", "group_size")
 RISK_GROUPS = "accountancy_crm.group_manager,accountancy_crm.group_compliance"
 # Continuity values that score as "going concern or succession arranged" (1).
 CONTINUITY_POSITIVE = ("going_concern", "succession_arranged")
-# Default settings of the upkeep cron (see res.config.settings).
-DEFAULT_MAX_AGE_MONTHS = 6
-DEFAULT_FULL_UPDATE_MONTHS = "9,2"
 
 
 def parse_months(text):
@@ -34,6 +32,16 @@ def parse_months(text):
             raise ValueError(item)
         months.add(month)
     return months
+
+
+# Settings of the upkeep cron: months after which a strategy is stale, and
+# the months of the full update.
+STRATEGY_MAX_AGE_MONTHS = Param(
+    "accountancy_crm.strategy_max_age_months", 6, int_at_least(1)
+)
+STRATEGY_FULL_UPDATE_MONTHS = Param(
+    "accountancy_crm.strategy_full_update_months", "9,2", parse_months
+)
 
 
 class AccountancyStrategy(models.Model):
@@ -450,23 +458,10 @@ class AccountancyStrategy(models.Model):
     def _upkeep_settings(self):
         """Months after which a strategy is stale and months of the full update,
         from the settings; a broken parameter falls back to the default."""
-        params = self.env["ir.config_parameter"].sudo()
-        try:
-            max_age = int(
-                params.get_param(
-                    "accountancy_crm.strategy_max_age_months", DEFAULT_MAX_AGE_MONTHS
-                )
-            )
-        except ValueError:
-            max_age = DEFAULT_MAX_AGE_MONTHS
-        months = params.get_param(
-            "accountancy_crm.strategy_full_update_months", DEFAULT_FULL_UPDATE_MONTHS
+        return (
+            get_param(self.env, STRATEGY_MAX_AGE_MONTHS),
+            get_param(self.env, STRATEGY_FULL_UPDATE_MONTHS),
         )
-        try:
-            full_months = parse_months(months)
-        except ValueError:
-            full_months = parse_months(DEFAULT_FULL_UPDATE_MONTHS)
-        return max(max_age, 1), full_months
 
     @api.model
     def _cron_strategy_upkeep(self):
@@ -519,19 +514,7 @@ class AccountancyStrategy(models.Model):
         )
         already_open = set(open_activities.mapped("res_id"))
         targets = targets.filtered(lambda partner: partner.id not in already_open)
-        rlm = self.env.ref("accountancy_crm.role_rlm", raise_if_not_found=False)
-        assignments = self.env["accountancy.assignment"].search_fetch(
-            [
-                ("partner_id", "in", targets.ids),
-                ("year", "=", today.year),
-                ("role_id", "=", rlm.id if rlm else False),
-            ],
-            ["partner_id", "employee_id"],
-        )
-        manager_user = {
-            assignment.partner_id.id: assignment.employee_id.user_id
-            for assignment in assignments
-        }
+        manager_user = targets._accountancy_manager_users(today.year)
         todo = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id("res.partner")
         deadline = today + relativedelta(days=14)

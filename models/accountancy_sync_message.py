@@ -13,16 +13,24 @@ import requests
 
 from odoo import api, fields, models
 
+from .parameters import Param, get_param, number_between
+
 _logger = logging.getLogger(__name__)
 
 PAYLOAD_VERSION = 1
-MAX_ATTEMPTS_PARAM = "accountancy_crm.sync_max_attempts"
-TIMEOUT_PARAM = "accountancy_crm.sync_timeout"
-DEFAULT_MAX_ATTEMPTS = 8
-DEFAULT_TIMEOUT = 10
 MIN_TIMEOUT = 1
 MAX_TIMEOUT = 60
 MAX_MAX_ATTEMPTS = 50
+SYNC_MAX_ATTEMPTS = Param(
+    "accountancy_crm.sync_max_attempts",
+    8,
+    number_between(int, 1, MAX_MAX_ATTEMPTS, clamp=True),
+)
+SYNC_TIMEOUT = Param(
+    "accountancy_crm.sync_timeout",
+    10,
+    number_between(float, MIN_TIMEOUT, MAX_TIMEOUT, clamp=True),
+)
 # Exponential back-off: 2, 4, 8... minutes after the 1st, 2nd, 3rd... failed
 # attempt, at most 6 hours.
 BACKOFF_BASE = timedelta(minutes=2)
@@ -337,21 +345,11 @@ class AccountancySyncMessage(models.Model):
 
     @api.model
     def _sync_max_attempts(self):
-        value = self.env["ir.config_parameter"].sudo().get_param(MAX_ATTEMPTS_PARAM)
-        try:
-            attempts = int(value or DEFAULT_MAX_ATTEMPTS)
-        except (TypeError, ValueError):
-            return DEFAULT_MAX_ATTEMPTS
-        return min(max(attempts, 1), MAX_MAX_ATTEMPTS)
+        return get_param(self.env, SYNC_MAX_ATTEMPTS)
 
     @api.model
     def _sync_timeout(self):
-        value = self.env["ir.config_parameter"].sudo().get_param(TIMEOUT_PARAM)
-        try:
-            timeout = float(value or DEFAULT_TIMEOUT)
-        except (TypeError, ValueError):
-            return DEFAULT_TIMEOUT
-        return min(max(timeout, MIN_TIMEOUT), MAX_TIMEOUT)
+        return get_param(self.env, SYNC_TIMEOUT)
 
     @api.model
     def _due_domain(self, now):

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .parameters import Param, one_of
+
 # The service lines of a client's generated planning tasks; "all" is the single
 # project per client, the others the projects per service line.
 ACCOUNTANCY_SERVICE_LINES = [
@@ -16,8 +18,9 @@ PROJECT_MODES = [
     ("client", "One project per client"),
     ("service_line", "One project per client and service line"),
 ]
-DEFAULT_PROJECT_MODE = "client"
-PROJECT_MODE_PARAM = "accountancy_crm.task_project_mode"
+TASK_PROJECT_MODE = Param(
+    "accountancy_crm.task_project_mode", "client", one_of(PROJECT_MODES)
+)
 
 
 class ProjectProject(models.Model):
@@ -49,7 +52,7 @@ class ProjectProject(models.Model):
         # a valid client acceptance.
         partner_ids = {vals.get("partner_id") for vals in vals_list} - {False, None}
         if partner_ids:
-            self.env["res.partner"].browse(partner_ids)._check_accountancy_acceptance(
+            self.env["res.partner"].browse(partner_ids)._accountancy_check_acceptance(
                 "project_create"
             )
         return super().create(vals_list)

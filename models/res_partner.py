@@ -12,6 +12,7 @@ from odoo.tools import SQL
 from . import import_bisect, protected_fields
 from .access_checks import USER_GROUP, check_caller
 from .accountancy_client_acceptance import ACCEPTANCE_STATUSES
+from .accountancy_partner_duplicate import UNIQUE_RULES
 
 # Set by action_accountancy_approve and the reject wizard only (see
 # protected_fields); the intake wizard enters new relations as waiting.
@@ -458,6 +459,66 @@ class ResPartner(models.Model):
         "persons: % promoters - % detractors.",
     )
 
+    # The duplicate checks (_check_accountancy_duplicate_kvk and the like, see
+    # accountancy.partner.duplicate) give the message that names the relation.
+    # They read the other rows, so two concurrent saves would both pass them
+    # (REPEATABLE READ): PostgreSQL enforces the same rules with these partial
+    # exclusion constraints, the equivalent of partial unique indexes that can
+    # be deferred. Deferred, because Odoo inserts a record before it runs its
+    # Python constraints: an immediate index would refuse the duplicate first,
+    # without the message. Each check sets its constraint IMMEDIATE once it
+    # has passed, so that the concurrent loser is refused inside the request,
+    # where Odoo turns the violation into the message below (see
+    # odoo/service/model.py _as_validation_error).
+    _sql_constraints = [
+        (
+            "accountancy_kvk_unique",
+            (
+                "EXCLUDE USING btree (company_registry WITH =, "
+                "(COALESCE(kvk_branch_number, '')) WITH =) "
+                "WHERE (is_company AND active AND company_registry <> '') "
+                "DEFERRABLE INITIALLY DEFERRED"
+            ),
+            (
+                "Another relation already has this KvK number and branch number (it "
+                "may have been saved at the same moment): open that relation instead "
+                "of creating a duplicate, or enter the branch number "
+                "(vestigingsnummer) if this is another branch. If you cannot see it, "
+                "ask an accountancy manager or the team of that client."
+            ),
+        ),
+        (
+            "accountancy_bsn_unique",
+            (
+                "EXCLUDE USING btree (bsn WITH =) WHERE (active AND bsn <> '') "
+                "DEFERRABLE INITIALLY DEFERRED"
+            ),
+            (
+                "Another relation already has this BSN (it may have been saved at the "
+                "same moment): open that relation instead of creating a duplicate. If "
+                "you cannot see it, ask an accountancy manager or the team of that "
+                "client."
+            ),
+        ),
+        (
+            "accountancy_debtor_number_unique",
+            (
+                "EXCLUDE USING btree (debtor_number WITH =, "
+                "(COALESCE(company_id, 0)) WITH =) WHERE (debtor_number <> '') "
+                "DEFERRABLE INITIALLY DEFERRED"
+            ),
+            (
+                "Another relation of this company already has this debtor number (it "
+                "may have been saved at the same moment): give each relation its own "
+                "debtor number."
+            ),
+        ),
+    ]
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
     @api.depends("commercial_partner_id")
     def _compute_accountancy_first_invoice_date(self):
         # One query for the batch; stored computes run as superuser, so the
@@ -610,39 +671,10 @@ class ResPartner(models.Model):
             partner.current_assignment_ids = current
             partner.current_assignment_count = len(current)
 
-    @api.model
-    def _planning_year(self):
-        """The year the team planning edits: context key planning_year, else the
-        next year (the team is planned in autumn for the coming year)."""
-        year = self.env.context.get("planning_year")
-        return int(year) if year else fields.Date.context_today(self).year + 1
-
-    @api.model
-    def _team_planning_roles(self):
-        """(field prefix, role) of the columns of the team planning matrix."""
-        # The xmlid lookup is cached: no query, unlike env.ref() which checks
-        # that the record exists.
-        IrModelData = self.env["ir.model.data"]
-        Role = self.env["accountancy.role"]
-        return [
-            (
-                prefix,
-                Role.browse(
-                    IrModelData._xmlid_to_res_id(f"accountancy_crm.role_{code}")
-                ),
-            )
-            for prefix, code in (
-                ("team_rlm", "rlm"),
-                ("team_rlm_ass", "rlm_ass"),
-                ("team_jrk", "jrk"),
-                ("team_acc", "acc"),
-            )
-        ]
-
     @api.depends_context("planning_year")
     def _compute_team_planning(self):
-        year = self._planning_year()
-        roles = self._team_planning_roles()
+        year = self._accountancy_planning_year()
+        roles = self._accountancy_team_planning_roles()
         cells = self.env["accountancy.assignment"]._team_planning_cells(
             self._origin.ids, [role.id for _prefix, role in roles], [year, year - 1]
         )
@@ -658,9 +690,9 @@ class ResPartner(models.Model):
                 )
 
     def _inverse_team_planning(self):
-        roles = self._team_planning_roles()
+        roles = self._accountancy_team_planning_roles()
         self.env["accountancy.assignment"]._team_planning_apply(
-            self._planning_year(),
+            self._accountancy_planning_year(),
             {
                 (partner.id, role.id): partner[f"{prefix}_id"]
                 for partner in self
@@ -672,7 +704,7 @@ class ResPartner(models.Model):
         self.team_member_id = False
 
     def _search_team_member_id(self, operator, value):
-        year = self._planning_year()
+        year = self._accountancy_planning_year()
         if operator in ("=", "!=") and not value:
             # "Team member is (not) set": clients without / with a team that year.
             any_operator = "any" if operator == "!=" else "not any"
@@ -718,58 +750,6 @@ class ResPartner(models.Model):
             domain = ["!", *expression.normalize_domain(domain)]
         return domain
 
-    @api.model
-    def _accountancy_visible_domain(self):
-        """Domain on res.partner of the relations the current user may see.
-        Evaluated when a query runs (not cached with the rules), so a change
-        of team or of the current year shows at once."""
-        user = self.env.user
-        if (
-            user._is_superuser()
-            or user.has_group("accountancy_crm.group_see_all_clients")
-            or user.has_group("accountancy_crm.group_manager")
-            or user.has_group("accountancy_crm.group_compliance")
-        ):
-            return expression.TRUE_DOMAIN
-        if not user.has_group("accountancy_crm.group_user"):
-            return expression.FALSE_DOMAIN
-        mine = [("employee_id.user_id", "=", user.id), ("is_current_team", "=", True)]
-        client_kinds = ["client", "prospect", "former_client"]
-        return [
-            "|",
-            "|",
-            "|",
-            (
-                "commercial_partner_id",
-                "not any",
-                [("relation_kind", "in", client_kinds)],
-            ),
-            ("commercial_partner_id.create_uid", "=", user.id),
-            ("commercial_partner_id.assignment_ids", "any", mine),
-            (
-                "commercial_partner_id.client_group_id.member_ids.assignment_ids",
-                "any",
-                mine,
-            ),
-        ]
-
-    def _accountancy_check_visible(self):
-        """Refuse a change that would widen the user's own visibility (a team
-        assignment, a client group membership) unless the user already sees
-        these relations. Names nothing: the relations may be hidden."""
-        if self.env.su or not self:
-            return
-        partners = self.sudo().with_context(active_test=False).exists()
-        domain = [("id", "in", partners.ids), ("accountancy_visible", "=", True)]
-        if partners.search_count(domain) != len(partners):
-            raise AccessError(
-                self.env._(
-                    "You can only change the team or the client group of clients "
-                    "you can see already. Ask a manager, or a colleague of the "
-                    "client's team, to add you to the team."
-                )
-            )
-
     def _compute_service_plan_count(self):
         counts = dict(
             self.env["accountancy.service.plan"]._read_group(
@@ -794,45 +774,11 @@ class ResPartner(models.Model):
             )
 
     def _compute_accountancy_manager_user_id(self):
-        rlm = self.env.ref("accountancy_crm.role_rlm", raise_if_not_found=False)
-        assignments = self.env["accountancy.assignment"].search_fetch(
-            [
-                ("partner_id", "in", self._origin.ids),
-                ("year", "=", fields.Date.context_today(self).year),
-                ("role_id", "=", rlm.id if rlm else False),
-            ],
-            ["partner_id", "employee_id"],
-        )
-        users = {a.partner_id.id: a.employee_id.user_id for a in assignments}
+        managers = self._origin._accountancy_manager_users()
         for partner in self:
             partner.accountancy_manager_user_id = (
-                users.get(partner._origin.id) or partner.user_id
+                managers.get(partner._origin.id) or partner.user_id
             )
-
-    @api.model
-    def _accountancy_client_type_trend(self, previous, current):
-        """ "up", "same" or "down" from client type ``previous`` to ``current``
-        (types rank by their minimum points); False when one is missing."""
-        if not (previous and current):
-            return False
-        if current.min_points > previous.min_points:
-            return "up"
-        if current.min_points < previous.min_points:
-            return "down"
-        return "same"
-
-    @api.constrains("birth_year")
-    def _check_birth_year(self):
-        for partner in self:
-            if partner.birth_year and not 1900 <= partner.birth_year <= 2100:
-                raise ValidationError(
-                    self.env._(
-                        "The birth year %(year)s of %(partner)s is not valid: enter "
-                        "a year from 1900 to 2100, or leave it empty.",
-                        year=partner.birth_year,
-                        partner=partner.display_name,
-                    )
-                )
 
     def _compute_project_count(self):
         counts = dict(
@@ -893,11 +839,580 @@ class ResPartner(models.Model):
                 figures = figures_by_partner.get(partner.id, [])
             else:
                 figures = partner.annual_figure_ids.sorted("year", reverse=True)
-            partner.size_class = partner._size_class_from_figures(figures)
+            partner.size_class = partner._accountancy_size_class_from_figures(figures)
             partner.statutory_audit_required = partner.size_class in AUDIT_SIZE_CLASSES
 
+    @api.depends(
+        "shareholder_relation_ids.share_percentage",
+        "participation_relation_ids.share_percentage",
+    )
+    def _compute_holding_tree(self):
+        for partner in self:
+            partner.holding_tree = partner._render_holding_tree()
+
+    @api.depends("kvk_branch_number")
+    def _compute_same_vat_partner_id(self):
+        # Branches of one legal entity share its KvK number and VAT id by law:
+        # Odoo's "same Tax ID / Company ID" warnings must only name a relation
+        # that is not another branch of the same KvK number.
+        result = super()._compute_same_vat_partner_id()
+        for partner in self:
+            kvk = partner.company_registry
+            if not kvk:
+                continue
+            for fname, number in (
+                ("same_vat_partner_id", "vat"),
+                ("same_company_registry_partner_id", "company_registry"),
+            ):
+                if partner[fname] and partner[fname].company_registry == kvk:
+                    partner[fname] = partner._accountancy_same_number_not_branch(number)
+        return result
+
+    def _compute_meeting(self):
+        # Calendar counts the meetings with the partner or its contacts as
+        # attendees; add the meetings linked to the relation (agenda). One
+        # query for the batch; the calendar rules apply.
+        result = super()._compute_meeting()
+        if not result:
+            return result
+        linked = self.env["calendar.event"]._read_group(
+            [("accountancy_partner_id", "in", self.ids)],
+            ["accountancy_partner_id"],
+            ["id:array_agg"],
+        )
+        for partner, event_ids in linked:
+            result[partner.id] = list(set(result.get(partner.id, [])) | set(event_ids))
+        return result
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS AND ONCHANGES
+    # ------------------------------------------------------------
+
+    @api.constrains("birth_year")
+    def _check_accountancy_birth_year(self):
+        for partner in self:
+            if partner.birth_year and not 1900 <= partner.birth_year <= 2100:
+                raise ValidationError(
+                    self.env._(
+                        "The birth year %(year)s of %(partner)s is not valid: enter "
+                        "a year from 1900 to 2100, or leave it empty.",
+                        year=partner.birth_year,
+                        partner=partner.display_name,
+                    )
+                )
+
+    @api.constrains(*NUMBER_FIELDS, "country_id", "is_company", "parent_id")
+    def _check_accountancy_numbers(self):
+        for partner in self:
+            name = partner.display_name or partner.name or ""
+            kvk = partner.company_registry
+            if kvk and partner._accountancy_is_dutch() and not KVK_RE.match(kvk):
+                raise ValidationError(
+                    self.env._(
+                        "The KvK number %(number)s of %(partner)s is not valid: a KvK "
+                        "number has exactly 8 digits, for example 69599084. Correct "
+                        "it or leave it empty.",
+                        number=kvk,
+                        partner=name,
+                    )
+                )
+            branch = partner.kvk_branch_number
+            if branch and not BRANCH_RE.match(branch):
+                raise ValidationError(
+                    self.env._(
+                        "The KvK branch number %(number)s of %(partner)s is not "
+                        "valid: a branch number (vestigingsnummer) has exactly 12 "
+                        "digits, for example 000037178598.",
+                        number=branch,
+                        partner=name,
+                    )
+                )
+            if partner.rsin and not nl_bsn.is_valid(partner.rsin):
+                raise ValidationError(
+                    self.env._(
+                        "The RSIN %(number)s of %(partner)s is not valid: an RSIN has "
+                        "9 digits and passes the eleven test (elfproef). Copy it from "
+                        "the KvK extract.",
+                        number=partner.rsin,
+                        partner=name,
+                    )
+                )
+            payroll = partner.payroll_tax_number
+            if payroll:
+                match = PAYROLL_TAX_RE.match(payroll)
+                if not match or not nl_bsn.is_valid(match.group(1)):
+                    raise ValidationError(
+                        self.env._(
+                            "The payroll tax number %(number)s of %(partner)s is not "
+                            "valid: it is the RSIN or BSN followed by L and two "
+                            "digits, for example 123456782L01.",
+                            number=payroll,
+                            partner=name,
+                        )
+                    )
+        self.sudo()._accountancy_check_bsn()
+
+    @api.constrains("company_registry", "kvk_branch_number", "is_company", "active")
+    def _check_accountancy_duplicate_kvk(self):
+        self._accountancy_check_unique("kvk")
+
+    @api.constrains("bsn", "active")
+    def _check_accountancy_duplicate_bsn(self):
+        self._accountancy_check_unique("bsn")
+
+    @api.constrains("debtor_number", "company_id")
+    def _check_accountancy_debtor_number(self):
+        self._accountancy_check_unique("debtor")
+
+    @api.constrains("fiscal_partner_id", "is_company")
+    def _check_accountancy_fiscal_partner(self):
+        for partner in self.filtered("fiscal_partner_id"):
+            fiscal = partner.fiscal_partner_id
+            if partner.is_company:
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s is a company and cannot have a fiscal partner: "
+                        "fiscal partners are two natural persons who file their "
+                        "income tax return together. Clear the fiscal partner.",
+                        partner=partner.display_name,
+                    )
+                )
+            if fiscal == partner:
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s cannot be their own fiscal partner. Choose "
+                        "another person.",
+                        partner=partner.display_name,
+                    )
+                )
+            if fiscal.is_company:
+                raise ValidationError(
+                    self.env._(
+                        "The fiscal partner of %(partner)s must be a natural person, "
+                        "but %(fiscal)s is a company. Choose a person.",
+                        partner=partner.display_name,
+                        fiscal=fiscal.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
     @api.model
-    def _size_class_from_figures(self, figures):
+    def _search_display_name(self, operator, value):
+        domain = super()._search_display_name(operator, value)
+        if operator != "=" or not value:
+            return domain
+        # An exact search is how Odoo's import resolves a relation column. The
+        # KvK number is a commercial field, copied onto the contact persons of a
+        # company: it identifies the company itself only.
+        return expression.OR(
+            [
+                [(fname, "=", value)]
+                for fname in self._rec_names_search
+                if fname != "company_registry"
+            ]
+            + [[("company_registry", "=", value), ("parent_id", "=", False)]]
+        )
+
+    def load(self, fields, data):
+        # A firm's file of thousands of relations: find its faulty rows by
+        # bisection rather than by creating every row on its own.
+        if import_bisect.applies(self, fields, data):
+            return import_bisect.load_bisect(
+                self,
+                # super() of the chunk's records, not of self
+                lambda records, fnames, rows: super(ResPartner, records).load(  # noqa: UP008
+                    fnames, rows
+                ),
+                fields,
+                data,
+            )
+        return super().load(fields, data)
+
+    def _load_records(self, data_list, update=False):
+        import_bisect.check_probe(self, data_list)
+        if len(data_list) < 2 or not self.env.context.get("import_file"):
+            return super()._load_records(data_list, update=update)
+        try:
+            return super()._load_records(data_list, update=update)
+        except UserError as error:
+            # Odoo's import then retries the rows one by one and reports each
+            # faulty row; a UserError of the whole batch would be reported once
+            # more, on the first row of the file, whatever row caused it.
+            raise ImportBatchError(str(error)) from error
+
+    @api.model
+    def get_import_templates(self):
+        # The templates are for those who may import (create) such records.
+        check_caller(self, "create", group=None)
+        return super().get_import_templates() + [
+            {
+                "label": self.env._("Import template for relations"),
+                "template": "/accountancy_crm/static/xls/relations.xlsx",
+            },
+            {
+                "label": self.env._("Import template for contact persons"),
+                "template": "/accountancy_crm/static/xls/contact_persons.xlsx",
+            },
+        ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Odoo checks field groups (the BSN) on read and write only, not on
+        # create; the approval is set by its actions only.
+        protected_fields.check_create(self, vals_list, STATE_FIELDS)
+        for vals in vals_list:
+            self._accountancy_normalize_numbers(vals)
+        groups = {vals.get("client_group_id") for vals in vals_list} - {False, None}
+        self.env["accountancy.client.group"].browse(groups)._accountancy_check_join()
+        partners = super().create(vals_list)
+        self.env["accountancy.sync.message"]._sync_partner_created(partners)
+        linked = partners.filtered("fiscal_partner_id")
+        if linked and not self.env.context.get("accountancy_fiscal_sync"):
+            for partner in linked:
+                partner._accountancy_link_fiscal_partner(
+                    self.browse(), partner.fiscal_partner_id
+                )
+        return partners
+
+    def write(self, vals):
+        protected_fields.check_write(self, vals, STATE_FIELDS)
+        self._accountancy_normalize_numbers(vals)
+        if vals.get("client_group_id"):
+            self.env["accountancy.client.group"].browse(
+                vals["client_group_id"]
+            )._accountancy_check_join()
+        # Outgoing changes: queued in this transaction, delivered by a cron.
+        sync = self.env["accountancy.sync.message"]
+        sync_before = sync._sync_partner_before_write(self, vals)
+        if "fiscal_partner_id" not in vals or self.env.context.get(
+            "accountancy_fiscal_sync"
+        ):
+            result = super().write(vals)
+            sync._sync_partner_after_write(self, sync_before)
+            return result
+        new_fiscal = self.browse(vals["fiscal_partner_id"])
+        if new_fiscal and len(self) > 1:
+            raise ValidationError(
+                self.env._(
+                    "%(fiscal)s can be the fiscal partner of one person only; you "
+                    "set it on %(count)s persons at once.",
+                    fiscal=new_fiscal.display_name,
+                    count=len(self),
+                )
+            )
+        former = {partner: partner.fiscal_partner_id for partner in self}
+        result = super().write(vals)
+        for partner in self:
+            partner._accountancy_link_fiscal_partner(former[partner], new_fiscal)
+        sync._sync_partner_after_write(self, sync_before)
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_accountancy_snapshots(self):
+        # sudo: frozen files keep a client even when the user cannot read them;
+        # only whether there are any is used.
+        frozen = (
+            self.env["accountancy.snapshot"]
+            .sudo()
+            ._read_group([("partner_id", "in", self.ids)], ["partner_id"])
+        )
+        if frozen:
+            raise UserError(
+                self.env._(
+                    "%(partners)s cannot be deleted: the client file was frozen "
+                    "(snapshots are kept as evidence). Archive the relation instead.",
+                    partners=", ".join(p.display_name for (p,) in frozen),
+                )
+            )
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_freeze_client_file(self):
+        """Ask why, then freeze the client file (see the freeze wizard)."""
+        check_caller(self, "read")
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Freeze client file"),
+            "res_model": "accountancy.snapshot.freeze.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_partner_id": self.id},
+        }
+
+    def action_view_snapshots(self):
+        check_caller(self, "read")
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "accountancy_crm.accountancy_snapshot_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_log_contact_moment(self):
+        """Open a new contact moment with this relation (and contact person)."""
+        check_caller(self, "read")
+        self.ensure_one()
+        relation = self.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log contact moment"),
+            "res_model": "accountancy.contact.moment",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_partner_id": relation.id,
+                "default_contact_id": self.id if self != relation else False,
+            },
+        }
+
+    def action_view_contact_moments(self):
+        check_caller(self, "read")
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "accountancy_crm.accountancy_contact_moment_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_view_nps_responses(self):
+        check_caller(self, "read")
+        self.ensure_one()
+        relation = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "accountancy_crm.accountancy_nps_response_action"
+        )
+        action["domain"] = [("commercial_partner_id", "=", relation.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    def action_view_client_group_members(self):
+        check_caller(self, "read")
+        self.ensure_one()
+        if not self.client_group_id:
+            raise UserError(
+                self.env._(
+                    "%(partner)s is not in a client group: set its client group first.",
+                    partner=self.display_name,
+                )
+            )
+        return self.client_group_id.action_view_members()
+
+    def action_view_team(self):
+        check_caller(self, "read")
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "accountancy_crm.accountancy_assignment_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {
+            "default_partner_id": self.id,
+            "search_default_filter_current_year": 1,
+        }
+        return action
+
+    def action_view_service_plans(self):
+        check_caller(self, "read")
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "accountancy_crm.accountancy_service_plan_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    def schedule_meeting(self):
+        # Calendar's button for every internal user; the module's relations
+        # (clients, prospects...) are for the accountancy users only.
+        accountancy = any(self.commercial_partner_id.mapped("relation_kind"))
+        check_caller(self, "read", group=USER_GROUP if accountancy else None)
+        action = super().schedule_meeting()
+        relation = self.commercial_partner_id
+        if relation.relation_kind:
+            # The relation card: list its past and planned meetings first (the
+            # calendar view only shows the attendees chosen in its side panel).
+            action["context"] = dict(
+                action.get("context") or {}, default_accountancy_partner_id=relation.id
+            )
+            action["views"] = sorted(
+                action.get("views") or [], key=lambda view: view[1] != "list"
+            )
+        return action
+
+    def action_view_projects(self):
+        check_caller(self, "read")
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "project.open_view_project_all"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    def action_accountancy_approve(self):
+        """Approve relations entered through an intake profile with approval."""
+        self._accountancy_check_approver()
+        partners = self.filtered(lambda p: p.accountancy_state == "to_approve")
+        partners.activity_feedback(
+            ["accountancy_crm.mail_activity_type_relation_approval"],
+            feedback=self.env._("Approved by %(user)s", user=self.env.user.name),
+        )
+        partners.check_access("write")
+        # sudo: a state field (see STATE_FIELDS), the approver is checked above.
+        partners.sudo().write({"accountancy_state": "approved"})
+        return True
+
+    def action_accountancy_reject(self):
+        """Ask the reason, then archive the relations (see the reject wizard)."""
+        self._accountancy_check_approver()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject relation"),
+            "res_model": "accountancy.approval.reject.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_partner_ids": self.ids},
+        }
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _accountancy_planning_year(self):
+        """The year the team planning edits: context key planning_year, else the
+        next year (the team is planned in autumn for the coming year)."""
+        year = self.env.context.get("planning_year")
+        return int(year) if year else fields.Date.context_today(self).year + 1
+
+    @api.model
+    def _accountancy_team_planning_roles(self):
+        """(field prefix, role) of the columns of the team planning matrix."""
+        # The xmlid lookup is cached: no query, unlike env.ref() which checks
+        # that the record exists.
+        IrModelData = self.env["ir.model.data"]
+        Role = self.env["accountancy.role"]
+        return [
+            (
+                prefix,
+                Role.browse(
+                    IrModelData._xmlid_to_res_id(f"accountancy_crm.role_{code}")
+                ),
+            )
+            for prefix, code in (
+                ("team_rlm", "rlm"),
+                ("team_rlm_ass", "rlm_ass"),
+                ("team_jrk", "jrk"),
+                ("team_acc", "acc"),
+            )
+        ]
+
+    @api.model
+    def _accountancy_visible_domain(self):
+        """Domain on res.partner of the relations the current user may see.
+        Evaluated when a query runs (not cached with the rules), so a change
+        of team or of the current year shows at once."""
+        user = self.env.user
+        if (
+            user._is_superuser()
+            or user.has_group("accountancy_crm.group_see_all_clients")
+            or user.has_group("accountancy_crm.group_manager")
+            or user.has_group("accountancy_crm.group_compliance")
+        ):
+            return expression.TRUE_DOMAIN
+        if not user.has_group("accountancy_crm.group_user"):
+            return expression.FALSE_DOMAIN
+        mine = [("employee_id.user_id", "=", user.id), ("is_current_team", "=", True)]
+        client_kinds = ["client", "prospect", "former_client"]
+        return [
+            "|",
+            "|",
+            "|",
+            (
+                "commercial_partner_id",
+                "not any",
+                [("relation_kind", "in", client_kinds)],
+            ),
+            ("commercial_partner_id.create_uid", "=", user.id),
+            ("commercial_partner_id.assignment_ids", "any", mine),
+            (
+                "commercial_partner_id.client_group_id.member_ids.assignment_ids",
+                "any",
+                mine,
+            ),
+        ]
+
+    def _accountancy_check_visible(self):
+        """Refuse a change that would widen the user's own visibility (a team
+        assignment, a client group membership) unless the user already sees
+        these relations. Names nothing: the relations may be hidden."""
+        if self.env.su or not self:
+            return
+        partners = self.sudo().with_context(active_test=False).exists()
+        domain = [("id", "in", partners.ids), ("accountancy_visible", "=", True)]
+        if partners.search_count(domain) != len(partners):
+            raise AccessError(
+                self.env._(
+                    "You can only change the team or the client group of clients "
+                    "you can see already. Ask a manager, or a colleague of the "
+                    "client's team, to add you to the team."
+                )
+            )
+
+    def _accountancy_manager_users(self, year=None):
+        """{client id: user} of the relationship manager of the clients in
+        ``self`` in ``year`` (this year by default): the user of the employee
+        assigned in the role RLM. No entry for a client without one (callers
+        fall back on whom they see fit, e.g. the salesperson). Two queries for
+        any number of clients."""
+        if year is None:
+            year = fields.Date.context_today(self).year
+        # The xmlid lookup is cached: no query, unlike env.ref().
+        rlm_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "accountancy_crm.role_rlm", raise_if_not_found=False
+        )
+        if not (rlm_id and self.ids):
+            return {}
+        assignments = self.env["accountancy.assignment"].search_fetch(
+            [
+                ("partner_id", "in", self.ids),
+                ("year", "=", year),
+                ("role_id", "=", rlm_id),
+            ],
+            ["partner_id", "employee_id"],
+        )
+        # One query for the users of all the employees.
+        assignments.employee_id.fetch(["user_id"])
+        return {
+            assignment.partner_id.id: assignment.employee_id.user_id
+            for assignment in assignments
+            if assignment.employee_id.user_id
+        }
+
+    @api.model
+    def _accountancy_client_type_trend(self, previous, current):
+        """ "up", "same" or "down" from client type ``previous`` to ``current``
+        (types rank by their minimum points); False when one is missing."""
+        if not (previous and current):
+            return False
+        if current.min_points > previous.min_points:
+            return "up"
+        if current.min_points < previous.min_points:
+            return "down"
+        return "same"
+
+    @api.model
+    def _accountancy_size_class_from_figures(self, figures):
         """Size class from annual figures sorted newest first: the two most recent
         years must both meet the class (a single year decides alone). Since the
         classes are nested, that is the larger of the two years' own classes: a
@@ -914,14 +1429,6 @@ class ResPartner(models.Model):
             ),
             key=order.index,
         )
-
-    @api.depends(
-        "shareholder_relation_ids.share_percentage",
-        "participation_relation_ids.share_percentage",
-    )
-    def _compute_holding_tree(self):
-        for partner in self:
-            partner.holding_tree = partner._render_holding_tree()
 
     def _holding_edges(self, partner_ids, side):
         """Current shareholding relations touching ``partner_ids`` on ``side``."""
@@ -1002,58 +1509,7 @@ class ResPartner(models.Model):
         body = Markup("").join(render(root, None, {root}) for root in roots)
         return Markup('<ul class="o_accountancy_holding_tree">%s</ul>') % body
 
-    @api.constrains(*NUMBER_FIELDS, "country_id", "is_company", "parent_id")
-    def _check_numbers(self):
-        for partner in self:
-            name = partner.display_name or partner.name or ""
-            kvk = partner.company_registry
-            if kvk and partner._is_dutch() and not KVK_RE.match(kvk):
-                raise ValidationError(
-                    self.env._(
-                        "The KvK number %(number)s of %(partner)s is not valid: a KvK "
-                        "number has exactly 8 digits, for example 69599084. Correct "
-                        "it or leave it empty.",
-                        number=kvk,
-                        partner=name,
-                    )
-                )
-            branch = partner.kvk_branch_number
-            if branch and not BRANCH_RE.match(branch):
-                raise ValidationError(
-                    self.env._(
-                        "The KvK branch number %(number)s of %(partner)s is not "
-                        "valid: a branch number (vestigingsnummer) has exactly 12 "
-                        "digits, for example 000037178598.",
-                        number=branch,
-                        partner=name,
-                    )
-                )
-            if partner.rsin and not nl_bsn.is_valid(partner.rsin):
-                raise ValidationError(
-                    self.env._(
-                        "The RSIN %(number)s of %(partner)s is not valid: an RSIN has "
-                        "9 digits and passes the eleven test (elfproef). Copy it from "
-                        "the KvK extract.",
-                        number=partner.rsin,
-                        partner=name,
-                    )
-                )
-            payroll = partner.payroll_tax_number
-            if payroll:
-                match = PAYROLL_TAX_RE.match(payroll)
-                if not match or not nl_bsn.is_valid(match.group(1)):
-                    raise ValidationError(
-                        self.env._(
-                            "The payroll tax number %(number)s of %(partner)s is not "
-                            "valid: it is the RSIN or BSN followed by L and two "
-                            "digits, for example 123456782L01.",
-                            number=payroll,
-                            partner=name,
-                        )
-                    )
-        self.sudo()._check_bsn()
-
-    def _check_bsn(self):
+    def _accountancy_check_bsn(self):
         # Runs as superuser so that the check also holds when a user without the
         # Fiscal data group saves a person (e.g. turns it into a company).
         for partner in self:
@@ -1080,88 +1536,12 @@ class ResPartner(models.Model):
                     )
                 )
 
-    def _is_dutch(self):
+    def _accountancy_is_dutch(self):
         self.ensure_one()
         # The firm is Dutch: a relation without a country is taken as Dutch. The
         # company decides for its addresses, which share its registry number.
         country = self.commercial_partner_id.country_id
         return not country or country.code == "NL"
-
-    # ------------------------------------------------------------
-    # DUPLICATES
-    # ------------------------------------------------------------
-    # The Python checks below give the message that names the existing relation.
-    # They read the other rows, so two concurrent saves would both pass them
-    # (REPEATABLE READ): PostgreSQL enforces the same rules with these partial
-    # exclusion constraints, the equivalent of partial unique indexes that can
-    # be deferred. Deferred, because Odoo inserts a record before it runs its
-    # Python constraints: an immediate index would refuse the duplicate first,
-    # without the message. Each check sets its constraint IMMEDIATE once it
-    # has passed, so that the concurrent loser is refused inside the request,
-    # where Odoo turns the violation into the message below (see
-    # odoo/service/model.py _as_validation_error).
-    _sql_constraints = [
-        (
-            "accountancy_kvk_unique",
-            (
-                "EXCLUDE USING btree (company_registry WITH =, "
-                "(COALESCE(kvk_branch_number, '')) WITH =) "
-                "WHERE (is_company AND active AND company_registry <> '') "
-                "DEFERRABLE INITIALLY DEFERRED"
-            ),
-            (
-                "Another relation already has this KvK number and branch number (it "
-                "may have been saved at the same moment): open that relation instead "
-                "of creating a duplicate, or enter the branch number "
-                "(vestigingsnummer) if this is another branch. If you cannot see it, "
-                "ask an accountancy manager or the team of that client."
-            ),
-        ),
-        (
-            "accountancy_bsn_unique",
-            (
-                "EXCLUDE USING btree (bsn WITH =) WHERE (active AND bsn <> '') "
-                "DEFERRABLE INITIALLY DEFERRED"
-            ),
-            (
-                "Another relation already has this BSN (it may have been saved at the "
-                "same moment): open that relation instead of creating a duplicate. If "
-                "you cannot see it, ask an accountancy manager or the team of that "
-                "client."
-            ),
-        ),
-        (
-            "accountancy_debtor_number_unique",
-            (
-                "EXCLUDE USING btree (debtor_number WITH =, "
-                "(COALESCE(company_id, 0)) WITH =) WHERE (debtor_number <> '') "
-                "DEFERRABLE INITIALLY DEFERRED"
-            ),
-            (
-                "Another relation of this company already has this debtor number (it "
-                "may have been saved at the same moment): give each relation its own "
-                "debtor number."
-            ),
-        ),
-    ]
-
-    @api.depends("kvk_branch_number")
-    def _compute_same_vat_partner_id(self):
-        # Branches of one legal entity share its KvK number and VAT id by law:
-        # Odoo's "same Tax ID / Company ID" warnings must only name a relation
-        # that is not another branch of the same KvK number.
-        result = super()._compute_same_vat_partner_id()
-        for partner in self:
-            kvk = partner.company_registry
-            if not kvk:
-                continue
-            for fname, number in (
-                ("same_vat_partner_id", "vat"),
-                ("same_company_registry_partner_id", "company_registry"),
-            ):
-                if partner[fname] and partner[fname].company_registry == kvk:
-                    partner[fname] = partner._accountancy_same_number_not_branch(number)
-        return result
 
     def _accountancy_same_number_not_branch(self, number):
         """Another relation with this partner's ``number`` (vat or
@@ -1188,27 +1568,6 @@ class ResPartner(models.Model):
         partners = self.with_context(active_test=False).sudo()
         return partners.search(domain, limit=1)
 
-    def _first_duplicate(self, key, domain, fnames):
-        """The first record of ``self`` whose ``key`` is already taken, by another
-        record matching ``domain`` or by an earlier record of the batch, as a pair
-        (record, existing), else (None, None). One indexed query for the whole
-        batch; the search runs as superuser because a duplicate must be found
-        even in a company the user cannot see."""
-        others = self.sudo().search_fetch(domain + [("id", "not in", self.ids)], fnames)
-        seen = {}
-        for other in others:
-            seen.setdefault(key(other), other)
-        for partner in self:
-            existing = seen.setdefault(key(partner), partner)
-            if existing != partner:
-                return partner, existing
-        return None, None
-
-    def _accountancy_may_see(self, existing):
-        """Whether the current user may read ``existing`` (found as superuser):
-        a message must not name a relation the user may not see."""
-        return bool(existing.with_env(self.env)._filtered_access("read"))
-
     def _accountancy_check_constraint_now(self, key):
         """Check the deferred constraint ``key`` of _sql_constraints now, on the
         rows flushed so far, and defer it again for the rest of the
@@ -1231,263 +1590,22 @@ class ResPartner(models.Model):
             )
         )
 
-    @api.constrains("company_registry", "kvk_branch_number", "is_company", "active")
-    def _check_duplicate_kvk(self):
-        companies = self.filtered(
-            lambda p: p.is_company and p.active and p.company_registry
-        )
-        if not companies:
-            return
-        partner, existing = companies._first_duplicate(
-            lambda p: (p.company_registry, p.kvk_branch_number or ""),
-            [
-                ("is_company", "=", True),
-                ("company_registry", "in", companies.mapped("company_registry")),
-            ],
-            ["company_registry", "kvk_branch_number", "display_name"],
-        )
-        if partner and self._accountancy_may_see(existing):
-            raise ValidationError(
-                self.env._(
-                    "%(partner)s has the same KvK number %(kvk)s and branch "
-                    "number %(branch)s as the existing relation “%(existing)s”: "
-                    "open that relation instead of creating a duplicate, or "
-                    "enter the branch number (vestigingsnummer) if this is "
-                    "another branch.",
-                    partner=partner.display_name,
-                    kvk=partner.company_registry,
-                    branch=partner.kvk_branch_number or self.env._("(none)"),
-                    existing=existing.display_name,
-                )
-            )
-        if partner:
-            raise ValidationError(
-                self.env._(
-                    "%(partner)s has the same KvK number %(kvk)s and branch "
-                    "number %(branch)s as an existing relation that you may not "
-                    "see. Do not create a duplicate: ask an accountancy manager "
-                    "or the team of that client to give you access to it, or "
-                    "enter the branch number (vestigingsnummer) if this is "
-                    "another branch.",
-                    partner=partner.display_name,
-                    kvk=partner.company_registry,
-                    branch=partner.kvk_branch_number or self.env._("(none)"),
-                )
-            )
-        self._accountancy_check_constraint_now("accountancy_kvk_unique")
-
-    @api.constrains("bsn", "active")
-    def _check_duplicate_bsn(self):
-        persons = self.sudo().filtered(lambda p: p.active and p.bsn)
-        if not persons:
-            return
-        partner, existing = persons._first_duplicate(
-            lambda p: p.bsn,
-            [("bsn", "in", persons.mapped("bsn"))],
-            ["bsn", "display_name"],
-        )
-        if partner and self._accountancy_may_see(existing):
-            raise ValidationError(
-                self.env._(
-                    "%(partner)s has the same BSN as the existing relation "
-                    "“%(existing)s”: open that relation instead of creating a "
-                    "duplicate.",
-                    partner=partner.display_name,
-                    existing=existing.display_name,
-                )
-            )
-        if partner:
-            raise ValidationError(
-                self.env._(
-                    "%(partner)s has the same BSN as an existing relation that "
-                    "you may not see. Do not create a duplicate: ask an "
-                    "accountancy manager or the team of that client to give you "
-                    "access to it.",
-                    partner=partner.display_name,
-                )
-            )
-        self._accountancy_check_constraint_now("accountancy_bsn_unique")
-
-    @api.constrains("debtor_number", "company_id")
-    def _check_debtor_number(self):
-        partners = self.filtered("debtor_number").with_context(active_test=False)
-        if not partners:
-            return
-        partner, existing = partners._first_duplicate(
-            lambda p: (p.debtor_number, p.company_id.id),
-            [("debtor_number", "in", partners.mapped("debtor_number"))],
-            ["debtor_number", "company_id", "display_name"],
-        )
-        if partner and self._accountancy_may_see(existing):
-            raise ValidationError(
-                self.env._(
-                    "Debtor number %(number)s of %(partner)s is already used by "
-                    "%(existing)s. Give each relation its own debtor number.",
-                    number=partner.debtor_number,
-                    partner=partner.display_name,
-                    existing=existing.display_name,
-                )
-            )
-        if partner:
-            raise ValidationError(
-                self.env._(
-                    "Debtor number %(number)s of %(partner)s is already used by "
-                    "a relation that you may not see. Give each relation its own "
-                    "debtor number; ask an accountancy manager or the team of "
-                    "that client if the number should be moved.",
-                    number=partner.debtor_number,
-                    partner=partner.display_name,
-                )
-            )
-        self._accountancy_check_constraint_now("accountancy_debtor_number_unique")
-
-    @api.constrains("fiscal_partner_id", "is_company")
-    def _check_fiscal_partner(self):
-        for partner in self.filtered("fiscal_partner_id"):
-            fiscal = partner.fiscal_partner_id
-            if partner.is_company:
-                raise ValidationError(
-                    self.env._(
-                        "%(partner)s is a company and cannot have a fiscal partner: "
-                        "fiscal partners are two natural persons who file their "
-                        "income tax return together. Clear the fiscal partner.",
-                        partner=partner.display_name,
-                    )
-                )
-            if fiscal == partner:
-                raise ValidationError(
-                    self.env._(
-                        "%(partner)s cannot be their own fiscal partner. Choose "
-                        "another person.",
-                        partner=partner.display_name,
-                    )
-                )
-            if fiscal.is_company:
-                raise ValidationError(
-                    self.env._(
-                        "The fiscal partner of %(partner)s must be a natural person, "
-                        "but %(fiscal)s is a company. Choose a person.",
-                        partner=partner.display_name,
-                        fiscal=fiscal.display_name,
-                    )
-                )
+    def _accountancy_check_unique(self, rule):
+        """Refuse a duplicate of ``rule`` (see accountancy.partner.duplicate),
+        then have PostgreSQL check the rows against concurrent saves."""
+        Duplicate = self.env["accountancy.partner.duplicate"]
+        message = Duplicate._check_unique(rule, Duplicate._candidates_of(self))
+        if message:
+            raise ValidationError(message)
+        self._accountancy_check_constraint_now(UNIQUE_RULES[rule]["constraint"])
 
     @api.model
-    def _search_display_name(self, operator, value):
-        domain = super()._search_display_name(operator, value)
-        if operator != "=" or not value:
-            return domain
-        # An exact search is how Odoo's import resolves a relation column. The
-        # KvK number is a commercial field, copied onto the contact persons of a
-        # company: it identifies the company itself only.
-        return expression.OR(
-            [
-                [(fname, "=", value)]
-                for fname in self._rec_names_search
-                if fname != "company_registry"
-            ]
-            + [[("company_registry", "=", value), ("parent_id", "=", False)]]
-        )
-
-    def load(self, fields, data):
-        # A firm's file of thousands of relations: find its faulty rows by
-        # bisection rather than by creating every row on its own.
-        if import_bisect.applies(self, fields, data):
-            return import_bisect.load_bisect(
-                self,
-                # super() of the chunk's records, not of self
-                lambda records, fnames, rows: super(ResPartner, records).load(  # noqa: UP008
-                    fnames, rows
-                ),
-                fields,
-                data,
-            )
-        return super().load(fields, data)
-
-    def _load_records(self, data_list, update=False):
-        import_bisect.check_probe(self, data_list)
-        if len(data_list) < 2 or not self.env.context.get("import_file"):
-            return super()._load_records(data_list, update=update)
-        try:
-            return super()._load_records(data_list, update=update)
-        except UserError as error:
-            # Odoo's import then retries the rows one by one and reports each
-            # faulty row; a UserError of the whole batch would be reported once
-            # more, on the first row of the file, whatever row caused it.
-            raise ImportBatchError(str(error)) from error
-
-    @api.model
-    def get_import_templates(self):
-        # The templates are for those who may import (create) such records.
-        check_caller(self, "create", group=None)
-        return super().get_import_templates() + [
-            {
-                "label": self.env._("Import template for relations"),
-                "template": "/accountancy_crm/static/xls/relations.xlsx",
-            },
-            {
-                "label": self.env._("Import template for contact persons"),
-                "template": "/accountancy_crm/static/xls/contact_persons.xlsx",
-            },
-        ]
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        # Odoo checks field groups (the BSN) on read and write only, not on
-        # create; the approval is set by its actions only.
-        protected_fields.check_create(self, vals_list, STATE_FIELDS)
-        for vals in vals_list:
-            self._normalize_numbers(vals)
-        groups = {vals.get("client_group_id") for vals in vals_list} - {False, None}
-        self.env["accountancy.client.group"].browse(groups)._accountancy_check_join()
-        partners = super().create(vals_list)
-        self.env["accountancy.sync.message"]._sync_partner_created(partners)
-        linked = partners.filtered("fiscal_partner_id")
-        if linked and not self.env.context.get("accountancy_fiscal_sync"):
-            for partner in linked:
-                partner._link_fiscal_partner(self.browse(), partner.fiscal_partner_id)
-        return partners
-
-    def write(self, vals):
-        protected_fields.check_write(self, vals, STATE_FIELDS)
-        self._normalize_numbers(vals)
-        if vals.get("client_group_id"):
-            self.env["accountancy.client.group"].browse(
-                vals["client_group_id"]
-            )._accountancy_check_join()
-        # Outgoing changes: queued in this transaction, delivered by a cron.
-        sync = self.env["accountancy.sync.message"]
-        sync_before = sync._sync_partner_before_write(self, vals)
-        if "fiscal_partner_id" not in vals or self.env.context.get(
-            "accountancy_fiscal_sync"
-        ):
-            result = super().write(vals)
-            sync._sync_partner_after_write(self, sync_before)
-            return result
-        new_fiscal = self.browse(vals["fiscal_partner_id"])
-        if new_fiscal and len(self) > 1:
-            raise ValidationError(
-                self.env._(
-                    "%(fiscal)s can be the fiscal partner of one person only; you "
-                    "set it on %(count)s persons at once.",
-                    fiscal=new_fiscal.display_name,
-                    count=len(self),
-                )
-            )
-        former = {partner: partner.fiscal_partner_id for partner in self}
-        result = super().write(vals)
-        for partner in self:
-            partner._link_fiscal_partner(former[partner], new_fiscal)
-        sync._sync_partner_after_write(self, sync_before)
-        return result
-
-    @api.model
-    def _normalize_numbers(self, vals):
+    def _accountancy_normalize_numbers(self, vals):
         for fname in NUMBER_FIELDS:
             if vals.get(fname):
                 vals[fname] = normalize_number(vals[fname])
 
-    def _link_fiscal_partner(self, former, new):
+    def _accountancy_link_fiscal_partner(self, former, new):
         """Keep fiscal partnership symmetric: ``self`` was linked to ``former``
         and is now linked to ``new``; unlink the ones left behind."""
         self.ensure_one()
@@ -1499,87 +1617,6 @@ class ResPartner(models.Model):
             if abandoned and abandoned != self:
                 sync.browse(abandoned.id).write({"fiscal_partner_id": False})
             sync.browse(new.id).write({"fiscal_partner_id": self.id})
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_snapshots(self):
-        # sudo: frozen files keep a client even when the user cannot read them;
-        # only whether there are any is used.
-        frozen = (
-            self.env["accountancy.snapshot"]
-            .sudo()
-            ._read_group([("partner_id", "in", self.ids)], ["partner_id"])
-        )
-        if frozen:
-            raise UserError(
-                self.env._(
-                    "%(partners)s cannot be deleted: the client file was frozen "
-                    "(snapshots are kept as evidence). Archive the relation instead.",
-                    partners=", ".join(p.display_name for (p,) in frozen),
-                )
-            )
-
-    def action_freeze_client_file(self):
-        """Ask why, then freeze the client file (see the freeze wizard)."""
-        check_caller(self, "read")
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Freeze client file"),
-            "res_model": "accountancy.snapshot.freeze.wizard",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_partner_id": self.id},
-        }
-
-    def action_view_snapshots(self):
-        check_caller(self, "read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_snapshot_action"
-        )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"create": False}
-        return action
-
-    def action_log_contact_moment(self):
-        """Open a new contact moment with this relation (and contact person)."""
-        check_caller(self, "read")
-        self.ensure_one()
-        relation = self.commercial_partner_id
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Log contact moment"),
-            "res_model": "accountancy.contact.moment",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {
-                "default_partner_id": relation.id,
-                "default_contact_id": self.id if self != relation else False,
-            },
-        }
-
-    def action_view_contact_moments(self):
-        check_caller(self, "read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_contact_moment_action"
-        )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
-        return action
-
-    def action_view_nps_responses(self):
-        check_caller(self, "read")
-        self.ensure_one()
-        relation = self.commercial_partner_id
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_nps_response_action"
-        )
-        action["domain"] = [("commercial_partner_id", "=", relation.id)]
-        action["context"] = {"default_partner_id": self.id}
-        return action
 
     @api.model
     def _accountancy_refresh_first_invoice(self, relations):
@@ -1607,112 +1644,7 @@ class ResPartner(models.Model):
         partners.modified(["accountancy_first_invoice_date"])
         partners.flush_recordset(["accountancy_lifecycle_stage"])
 
-    def action_view_client_group_members(self):
-        check_caller(self, "read")
-        self.ensure_one()
-        if not self.client_group_id:
-            raise UserError(
-                self.env._(
-                    "%(partner)s is not in a client group: set its client group first.",
-                    partner=self.display_name,
-                )
-            )
-        return self.client_group_id.action_view_members()
-
-    def action_view_team(self):
-        check_caller(self, "read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_assignment_action"
-        )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {
-            "default_partner_id": self.id,
-            "search_default_filter_current_year": 1,
-        }
-        return action
-
-    def action_view_service_plans(self):
-        check_caller(self, "read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_service_plan_action"
-        )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"default_partner_id": self.id}
-        return action
-
-    def _compute_meeting(self):
-        # Calendar counts the meetings with the partner or its contacts as
-        # attendees; add the meetings linked to the relation (agenda). One
-        # query for the batch; the calendar rules apply.
-        result = super()._compute_meeting()
-        if not result:
-            return result
-        linked = self.env["calendar.event"]._read_group(
-            [("accountancy_partner_id", "in", self.ids)],
-            ["accountancy_partner_id"],
-            ["id:array_agg"],
-        )
-        for partner, event_ids in linked:
-            result[partner.id] = list(set(result.get(partner.id, [])) | set(event_ids))
-        return result
-
-    def schedule_meeting(self):
-        # Calendar's button for every internal user; the module's relations
-        # (clients, prospects...) are for the accountancy users only.
-        accountancy = any(self.commercial_partner_id.mapped("relation_kind"))
-        check_caller(self, "read", group=USER_GROUP if accountancy else None)
-        action = super().schedule_meeting()
-        relation = self.commercial_partner_id
-        if relation.relation_kind:
-            # The relation card: list its past and planned meetings first (the
-            # calendar view only shows the attendees chosen in its side panel).
-            action["context"] = dict(
-                action.get("context") or {}, default_accountancy_partner_id=relation.id
-            )
-            action["views"] = sorted(
-                action.get("views") or [], key=lambda view: view[1] != "list"
-            )
-        return action
-
-    def action_view_projects(self):
-        check_caller(self, "read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "project.open_view_project_all"
-        )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"default_partner_id": self.id}
-        return action
-
-    def action_accountancy_approve(self):
-        """Approve relations entered through an intake profile with approval."""
-        self._check_accountancy_approver()
-        partners = self.filtered(lambda p: p.accountancy_state == "to_approve")
-        partners.activity_feedback(
-            ["accountancy_crm.mail_activity_type_relation_approval"],
-            feedback=self.env._("Approved by %(user)s", user=self.env.user.name),
-        )
-        partners.check_access("write")
-        # sudo: a state field (see STATE_FIELDS), the approver is checked above.
-        partners.sudo().write({"accountancy_state": "approved"})
-        return True
-
-    def action_accountancy_reject(self):
-        """Ask the reason, then archive the relations (see the reject wizard)."""
-        self._check_accountancy_approver()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Reject relation"),
-            "res_model": "accountancy.approval.reject.wizard",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_partner_ids": self.ids},
-        }
-
-    def _check_accountancy_approver(self):
+    def _accountancy_check_approver(self):
         if not self.env.user.has_group("accountancy_crm.group_manager"):
             raise AccessError(
                 self.env._(
@@ -1737,7 +1669,7 @@ class ResPartner(models.Model):
                 ),
             )
 
-    def _check_accountancy_acceptance(self, operation):
+    def _accountancy_check_acceptance(self, operation):
         """Raise a UserError when the client acceptance settings forbid
         ``operation`` ("quote_confirm", "project_create", "planning_tasks") for
         one of these clients (see accountancy.client.acceptance._check_partners)."""

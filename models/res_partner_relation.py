@@ -16,7 +16,7 @@ class ResPartnerRelation(models.Model):
     )
 
     @api.constrains("share_percentage", "type_id")
-    def _check_share_percentage(self):
+    def _check_accountancy_share_percentage(self):
         for relation in self.filtered("type_id.is_shareholding"):
             if not 0 < relation.share_percentage <= 100:
                 raise ValidationError(
@@ -32,7 +32,7 @@ class ResPartnerRelation(models.Model):
     @api.constrains(
         "share_percentage", "type_id", "right_partner_id", "date_start", "date_end"
     )
-    def _check_share_total(self):
+    def _check_accountancy_share_total(self):
         companies = self.filtered("type_id.is_shareholding").right_partner_id
         if not companies:
             return

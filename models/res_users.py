@@ -46,12 +46,9 @@ class ResUsers(models.Model):
         compute_sudo=True,
     )
 
-    @property
-    def SELF_READABLE_FIELDS(self):
-        return super().SELF_READABLE_FIELDS + [
-            "accountancy_ical_url",
-            "accountancy_ical_active",
-        ]
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
 
     @api.depends("accountancy_ical_token")
     @api.depends_context("uid")
@@ -68,18 +65,20 @@ class ResUsers(models.Model):
         for user in self:
             user.accountancy_ical_active = bool(user.accountancy_ical_token)
 
-    def _check_accountancy_ical_owner(self):
-        """Only the user themselves and administrators manage a feed."""
-        if self.env.su or self.env.user._is_system():
-            return
-        if self != self.env.user or self.env.user.share:
-            raise AccessError(
-                self.env._(
-                    "You can only create or revoke your own calendar feed. Ask an "
-                    "administrator to revoke the feed of %(users)s.",
-                    users=", ".join(self.mapped("name")),
-                )
-            )
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
+    @property
+    def SELF_READABLE_FIELDS(self):
+        return super().SELF_READABLE_FIELDS + [
+            "accountancy_ical_url",
+            "accountancy_ical_active",
+        ]
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
 
     def action_accountancy_ical_renew(self):
         """Give the user a new secret feed address; the old one stops working."""
@@ -94,6 +93,23 @@ class ResUsers(models.Model):
         self._check_accountancy_ical_owner()
         self.sudo().accountancy_ical_token = False
         return True
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    def _check_accountancy_ical_owner(self):
+        """Only the user themselves and administrators manage a feed."""
+        if self.env.su or self.env.user._is_system():
+            return
+        if self != self.env.user or self.env.user.share:
+            raise AccessError(
+                self.env._(
+                    "You can only create or revoke your own calendar feed. Ask an "
+                    "administrator to revoke the feed of %(users)s.",
+                    users=", ".join(self.mapped("name")),
+                )
+            )
 
     @api.model
     def _accountancy_ical_user(self, token):

@@ -7,10 +7,11 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import formatLang
 
 from . import protected_fields
+from .parameters import Param, flag, get_param
 
-APPROVAL_AMOUNT_PARAM = "accountancy_crm.quote_approval_amount"
-APPROVAL_NEW_CLIENT_PARAM = "accountancy_crm.quote_approval_new_client"
-APPROVAL_NO_SELF_PARAM = "accountancy_crm.quote_approval_no_self"
+APPROVAL_AMOUNT = Param("accountancy_crm.quote_approval_amount", 0.0, float)
+APPROVAL_NEW_CLIENT = Param("accountancy_crm.quote_approval_new_client", False, flag)
+APPROVAL_NO_SELF = Param("accountancy_crm.quote_approval_no_self", False, flag)
 APPROVAL_ACTIVITY = "accountancy_crm.mail_activity_type_quote_approval"
 APPROVAL_STATES = [
     ("draft", "Not requested"),
@@ -155,7 +156,7 @@ class SaleOrder(models.Model):
         # Wwft: the settings may forbid confirming a quotation for a client
         # without a valid client acceptance.
         for company, orders in self.grouped("company_id").items():
-            orders.partner_id.with_company(company)._check_accountancy_acceptance(
+            orders.partner_id.with_company(company)._accountancy_check_acceptance(
                 "quote_confirm"
             )
         res = super().action_confirm()
@@ -196,7 +197,7 @@ class SaleOrder(models.Model):
                 reason=self.accountancy_approval_reason,
             )
         try:
-            self.partner_id.with_company(self.company_id)._check_accountancy_acceptance(
+            self.partner_id.with_company(self.company_id)._accountancy_check_acceptance(
                 "quote_confirm"
             )
         except UserError as error:
@@ -375,15 +376,10 @@ class SaleOrder(models.Model):
     @api.model
     def _accountancy_approval_settings(self):
         """(threshold, new clients need approval, no self-approval)."""
-        params = self.env["ir.config_parameter"].sudo()
-        try:
-            threshold = float(params.get_param(APPROVAL_AMOUNT_PARAM) or 0.0)
-        except ValueError:
-            threshold = 0.0
         return (
-            threshold,
-            bool(params.get_param(APPROVAL_NEW_CLIENT_PARAM)),
-            bool(params.get_param(APPROVAL_NO_SELF_PARAM)),
+            get_param(self.env, APPROVAL_AMOUNT),
+            get_param(self.env, APPROVAL_NEW_CLIENT),
+            get_param(self.env, APPROVAL_NO_SELF),
         )
 
     def _accountancy_get_approval_reasons(self):

@@ -92,6 +92,10 @@ class UtmCampaign(models.Model):
         groups="sales_team.group_sale_salesman",
     )
 
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
     @api.depends("accountancy_target_domain")
     @api.depends_context("uid")
     def _compute_accountancy_target_count(self):
@@ -148,6 +152,10 @@ class UtmCampaign(models.Model):
             campaign.accountancy_has_roi = bool(cost)
             campaign.accountancy_roi = (won_revenue - cost) / cost if cost else 0.0
 
+    # ------------------------------------------------------------
+    # CONSTRAINTS AND ONCHANGES
+    # ------------------------------------------------------------
+
     @api.constrains("accountancy_cost")
     def _check_accountancy_cost(self):
         for campaign in self:
@@ -179,31 +187,9 @@ class UtmCampaign(models.Model):
                     )
                 ) from error
 
-    def _accountancy_parse_target_domain(self, raise_error=True):
-        """The target filter as a domain; an empty filter targets all
-        relations, as the filter editor shows. Returns None for an unreadable
-        filter unless ``raise_error``."""
-        self.ensure_one()
-        text = (self.accountancy_target_domain or "").strip() or "[]"
-        try:
-            domain = literal_eval(text)
-            if not isinstance(domain, list | tuple):
-                raise TypeError(text)
-            return expression.normalize_domain(list(domain))
-        except (ValueError, SyntaxError, TypeError, AssertionError) as error:
-            if not raise_error:
-                return None
-            raise ValidationError(
-                self.env._(
-                    "The target relations filter of campaign '%(campaign)s' "
-                    "cannot be read: build it again with the filter editor.",
-                    campaign=self.title,
-                )
-            ) from error
-
-    def _accountancy_target_partners(self):
-        self.ensure_one()
-        return self.env["res.partner"].search(self._accountancy_parse_target_domain())
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
 
     def action_view_accountancy_targets(self):
         check_caller(self, "read")
@@ -320,6 +306,36 @@ class UtmCampaign(models.Model):
             self.env._("Lost opportunities"),
             [("active", "=", False), ("probability", "=", 0)],
         )
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    def _accountancy_parse_target_domain(self, raise_error=True):
+        """The target filter as a domain; an empty filter targets all
+        relations, as the filter editor shows. Returns None for an unreadable
+        filter unless ``raise_error``."""
+        self.ensure_one()
+        text = (self.accountancy_target_domain or "").strip() or "[]"
+        try:
+            domain = literal_eval(text)
+            if not isinstance(domain, list | tuple):
+                raise TypeError(text)
+            return expression.normalize_domain(list(domain))
+        except (ValueError, SyntaxError, TypeError, AssertionError) as error:
+            if not raise_error:
+                return None
+            raise ValidationError(
+                self.env._(
+                    "The target relations filter of campaign '%(campaign)s' "
+                    "cannot be read: build it again with the filter editor.",
+                    campaign=self.title,
+                )
+            ) from error
+
+    def _accountancy_target_partners(self):
+        self.ensure_one()
+        return self.env["res.partner"].search(self._accountancy_parse_target_domain())
 
     def _accountancy_lead_action(self, name, domain):
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -68,5 +68,7 @@ from . import test_job_run_e2e
 from . import test_partner_same_number_warning
 from . import test_advisory_matrix_open
 from . import test_automation_rules
+from . import test_partner_duplicate_service
+from . import test_house_helpers
 from . import test_fiscal_calendar_roles
 from . import test_fiscal_calendar_import

@@ -87,6 +87,10 @@ EXPECTED_ACCESS = {
     "accountancy.task.generation.wizard": ("", "", "rwcu", "", ""),
     # Abstract: the year checks of the models above, no table of its own.
     "accountancy.year.mixin": ("", "", "", "", ""),
+    # Abstract: the months of budgets and sales targets, no table of its own.
+    "accountancy.month.mixin": ("", "", "", "", ""),
+    # Abstract: the duplicate check of relations, no table of its own.
+    "accountancy.partner.duplicate": ("", "", "", "", ""),
     # Models the module extends: their rights come from their own modules and
     # the groups this module implies (partner manager, project manager).
     # Meetings: every employee (calendar's own rights).

@@ -430,12 +430,12 @@ class TestClientAcceptanceBlocking(AcceptanceCommon):
     def test_pending_and_rejected_block(self):
         self._make(self.client)  # draft only: pending
         with self.assertRaises(UserError) as error:
-            self.client._check_accountancy_acceptance("quote_confirm")
+            self.client._accountancy_check_acceptance("quote_confirm")
         self.assertIn("pending", str(error.exception))
         rejected = self._create_company("Rejected B.V.", relation_kind="prospect")
         self._decide(self._make(rejected, decision="reject", decision_reason="PEP"))
         with self.assertRaises(UserError) as error:
-            rejected._check_accountancy_acceptance("quote_confirm")
+            rejected._accountancy_check_acceptance("quote_confirm")
         self.assertIn("rejected", str(error.exception))
 
     def test_quote_blocked_for_sales_user_without_acceptance_access(self):
@@ -473,20 +473,20 @@ class TestClientAcceptanceBlocking(AcceptanceCommon):
         )
 
     def test_planning_tasks(self):
-        self.assertTrue(self.client._check_accountancy_acceptance("planning_tasks"))
+        self.assertTrue(self.client._accountancy_check_acceptance("planning_tasks"))
         self._set_mode("planning_tasks", "overdue")
         with self.assertRaises(UserError) as error:
-            self.client._check_accountancy_acceptance("planning_tasks")
+            self.client._accountancy_check_acceptance("planning_tasks")
         self.assertIn("generate planning tasks", str(error.exception))
         self._decide(self._make(self.client))
-        self.assertTrue(self.client._check_accountancy_acceptance("planning_tasks"))
+        self.assertTrue(self.client._accountancy_check_acceptance("planning_tasks"))
 
     def test_acceptance_of_other_company_does_not_count(self):
         self._decide(self._make(self.client, company_id=self.company_2.id))
         with self.assertRaises(UserError):
-            self.client._check_accountancy_acceptance("quote_confirm")
+            self.client._accountancy_check_acceptance("quote_confirm")
         self.assertTrue(
-            self.client.with_company(self.company_2)._check_accountancy_acceptance(
+            self.client.with_company(self.company_2)._accountancy_check_acceptance(
                 "quote_confirm"
             )
         )
@@ -516,7 +516,7 @@ class TestClientAcceptanceBlocking(AcceptanceCommon):
             with self.assertQueryCount(4):
                 self.env["res.partner"].browse(
                     clients.ids
-                )._check_accountancy_acceptance("planning_tasks")
+                )._accountancy_check_acceptance("planning_tasks")
             self.env.invalidate_all()
             before = self.env.cr.sql_log_count
             self.env["res.partner"].browse(clients.ids).mapped("acceptance_state")

@@ -15,7 +15,7 @@ if not hasattr(odoo_tests_common, "SETATTR_SOURCES"):
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from ..models.accountancy_job_run import BATCH_SIZE_PARAM, THRESHOLD_PARAM
+from ..models.accountancy_job_run import JOB_BATCH_SIZE, JOB_THRESHOLD
 from .common import AccountancyCrmCommon
 
 # Written by the ORM itself, different on every run of the same work.
@@ -37,8 +37,8 @@ class JobRunCommon(AccountancyCrmCommon):
         cls.year = cls.this_year
         cls.Run = cls.env["accountancy.job.run"]
         cls.Task = cls.env["project.task"].with_context(active_test=False)
-        cls.env["ir.config_parameter"].set_param(THRESHOLD_PARAM, "4")
-        cls.env["ir.config_parameter"].set_param(BATCH_SIZE_PARAM, "2")
+        cls.env["ir.config_parameter"].set_param(JOB_THRESHOLD.key, "4")
+        cls.env["ir.config_parameter"].set_param(JOB_BATCH_SIZE.key, "2")
         cls.user_planner = mail_new_test_user(
             cls.env,
             login="acc_job_planner",
@@ -149,14 +149,14 @@ class JobRunCommon(AccountancyCrmCommon):
         """``rows()`` after ``run_sync()`` of the same selection below the
         threshold, which is then rolled back."""
         Param = self.env["ir.config_parameter"]
-        threshold = Param.get_param(THRESHOLD_PARAM)
-        Param.set_param(THRESHOLD_PARAM, "1000000")
+        threshold = Param.get_param(JOB_THRESHOLD.key)
+        Param.set_param(JOB_THRESHOLD.key, "1000000")
         with self.assertRaises(KilledWorker), self.env.cr.savepoint():
             run_sync()
             result = rows()
             raise KilledWorker
         self.env.invalidate_all()
-        Param.set_param(THRESHOLD_PARAM, threshold)
+        Param.set_param(JOB_THRESHOLD.key, threshold)
         self.assertFalse(self.Run.search([]))
         return result
 

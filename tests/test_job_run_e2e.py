@@ -11,7 +11,7 @@ from odoo.modules.registry import Registry
 from odoo.tests.common import BaseCase, get_db_name, tagged
 from odoo.tools import SQL, config
 
-from ..models.accountancy_job_run import BATCH_SIZE_PARAM, THRESHOLD_PARAM
+from ..models.accountancy_job_run import JOB_BATCH_SIZE, JOB_THRESHOLD
 
 try:
     from job_server import job_server, wait_until
@@ -44,10 +44,10 @@ class TestJobRunEndToEnd(BaseCase):
     def _setup(self, env):
         Param = env["ir.config_parameter"]
         self.params = {
-            key: Param.get_param(key) for key in (THRESHOLD_PARAM, BATCH_SIZE_PARAM)
+            key: Param.get_param(key) for key in (JOB_THRESHOLD.key, JOB_BATCH_SIZE.key)
         }
-        Param.set_param(THRESHOLD_PARAM, "2")
-        Param.set_param(BATCH_SIZE_PARAM, "2")
+        Param.set_param(JOB_THRESHOLD.key, "2")
+        Param.set_param(JOB_BATCH_SIZE.key, "2")
         employee = env["hr.employee"].create({"name": f"{self.tag} RLM"})
         clients = env["res.partner"].create(
             [

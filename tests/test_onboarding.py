@@ -5,7 +5,7 @@ from odoo.tests import Form, tagged
 from odoo.addons.mail.tests.common import mail_new_test_user
 
 from ..models.accountancy_onboarding import (
-    SCORING_CHECKED_PARAM,
+    SCORING_CHECKED,
 )
 from .common import AccountancyCrmCommon
 
@@ -25,7 +25,7 @@ class TestOnboarding(AccountancyCrmCommon):
         cls.env["res.partner"].search([("relation_kind", "=", "client")]).write(
             {"relation_kind": "prospect"}
         )
-        cls.env["ir.config_parameter"].sudo().set_param(SCORING_CHECKED_PARAM, False)
+        cls.env["ir.config_parameter"].sudo().set_param(SCORING_CHECKED.key, False)
         cls.manager = mail_new_test_user(
             cls.env,
             login="onboarding_manager",
@@ -104,7 +104,7 @@ class TestOnboarding(AccountancyCrmCommon):
         with self.assertRaises(AccessError):
             onboarding.action_mark_scoring_checked()
         self.assertFalse(
-            self.env["ir.config_parameter"].sudo().get_param(SCORING_CHECKED_PARAM)
+            self.env["ir.config_parameter"].sudo().get_param(SCORING_CHECKED.key)
         )
         action = (
             self.env["accountancy.onboarding"]

@@ -48,10 +48,10 @@ class TestPerformance(AccountancyCrmCommon):
         persons_one = self.Partner.create(self._person_vals(0, 1))
         persons_hundred = self.Partner.create(self._person_vals(1, 100))
         for method, small, large in (
-            ("_check_duplicate_kvk", one, hundred),
-            ("_check_debtor_number", one, hundred),
-            ("_check_duplicate_bsn", persons_one, persons_hundred),
-            ("_check_numbers", one, hundred),
+            ("_check_accountancy_duplicate_kvk", one, hundred),
+            ("_check_accountancy_debtor_number", one, hundred),
+            ("_check_accountancy_duplicate_bsn", persons_one, persons_hundred),
+            ("_check_accountancy_numbers", one, hundred),
         ):
             with self.subTest(method=method):
                 count_1 = self._count_queries(small, method)
@@ -101,8 +101,8 @@ class TestPerformance(AccountancyCrmCommon):
                 for company in companies
             ]
         )
-        count_1 = self._count_queries(relations[:1], "_check_share_total")
-        count_100 = self._count_queries(relations[1:], "_check_share_total")
+        count_1 = self._count_queries(relations[:1], "_check_accountancy_share_total")
+        count_100 = self._count_queries(relations[1:], "_check_accountancy_share_total")
         self.assertEqual(count_1, count_100)
 
     def test_indexes(self):

@@ -62,10 +62,10 @@ class TestSeedFirm(TransactionCase):
             self.assertTrue(nl_bsn.is_valid(company.rsin))
             self.assertTrue(nl_btw.is_valid(company.vat), company.vat)
         # the module's own checks pass on all of them
-        partners._check_numbers()
-        partners._check_duplicate_kvk()
-        partners._check_duplicate_bsn()
-        partners._check_debtor_number()
+        partners._check_accountancy_numbers()
+        partners._check_accountancy_duplicate_kvk()
+        partners._check_accountancy_duplicate_bsn()
+        partners._check_accountancy_debtor_number()
 
     def test_invoices_posted_and_paid(self):
         moves = self.env["account.move"].search(

@@ -140,7 +140,7 @@ def bench_duplicate_check(env, rng):
     results = []
     for count in (1, len(partners)):
         subset = partners[:count]
-        result = measure(env, "dup", subset._check_duplicate_kvk)
+        result = measure(env, "dup", subset._check_accountancy_duplicate_kvk)
         results.append(
             {
                 "name": f"duplicate KvK check for {count} partner(s)",
@@ -673,7 +673,7 @@ def bench_firm_checks(env):
     companies = env["res.partner"].search(
         [("is_company", "=", True), ("company_registry", "!=", False)]
     )
-    dup = measure(env, "dup", companies._check_duplicate_kvk)
+    dup = measure(env, "dup", companies._check_accountancy_duplicate_kvk)
     clients = env["res.partner"].search_count([("relation_kind", "=", "client")])
     wizard = env["accountancy.strategy.recompute.wizard"].create({"year": year})
     recompute = measure(env, "recompute", wizard.action_recompute)

@@ -16,7 +16,7 @@ class AccountancyApprovalRejectWizard(models.TransientModel):
         """Archive the relations, set them 'Rejected' and post the reason."""
         self.ensure_one()
         partners = self.partner_ids
-        partners._check_accountancy_approver()
+        partners._accountancy_check_approver()
         body = Markup("<p>%s</p><p>%s</p>") % (
             self.env._("Relation rejected by %(user)s.", user=self.env.user.name),
             self.reason,

@@ -2,8 +2,8 @@ import re
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.osv import expression
 
+from ..models.accountancy_partner_duplicate import POSTCODE_RE
 from ..models.res_partner import (
     KVK_RE,
     LEGAL_FORMS,
@@ -11,7 +11,6 @@ from ..models.res_partner import (
     normalize_number,
 )
 
-POSTCODE_RE = re.compile(r"^(\d{4})\s*([A-Za-z]{2})$")
 HOUSE_NUMBER_RE = re.compile(r"^\d{1,5}$")
 # Wizard fields filled from the values the KvK client maps for a partner.
 KVK_FIELDS = (
@@ -30,19 +29,6 @@ KVK_FIELDS = (
     "sector_code",
     "sector_name",
 )
-
-
-def _zip_variants(value):
-    """The ways a postcode is written: 1234AB, 1234 AB and as typed."""
-    value = (value or "").strip()
-    if not value:
-        return []
-    compact = re.sub(r"\s", "", value)
-    variants = {value, compact}
-    match = POSTCODE_RE.match(compact)
-    if match:
-        variants.add(f"{match.group(1)} {match.group(2)}")
-    return list(variants)
 
 
 class AccountancyIntakeWizard(models.TransientModel):
@@ -139,10 +125,16 @@ class AccountancyIntakeWizard(models.TransientModel):
     duplicate_kind = fields.Selection(
         [
             ("kvk", "Same KvK number and branch number"),
+            ("debtor", "Same debtor number"),
             ("vat", "Same VAT number"),
             ("name", "Same name and postcode"),
         ],
         compute="_compute_duplicate_partner_ids",
+    )
+    duplicate_message = fields.Text(
+        compute="_compute_duplicate_partner_ids",
+        help="Why the relation cannot be created, when the relation it "
+        "duplicates is one you may not see.",
     )
     confirm_not_duplicate = fields.Boolean(
         string="This is another relation",
@@ -174,47 +166,60 @@ class AccountancyIntakeWizard(models.TransientModel):
             wizard.relation_kind = wizard.profile_id.relation_kind or "prospect"
             wizard.client_group_id = wizard.profile_id.client_group_id
 
-    @api.depends("company_registry", "kvk_branch_number", "vat", "name", "zip")
+    @api.depends(
+        "company_registry",
+        "kvk_branch_number",
+        "debtor_number",
+        "vat",
+        "name",
+        "zip",
+        "profile_id",
+    )
     def _compute_duplicate_partner_ids(self):
         for wizard in self:
-            kind, partners = wizard._find_duplicates()
+            kind, partners, message = wizard._find_duplicates()
             wizard.duplicate_kind = kind
             wizard.duplicate_partner_ids = partners
+            wizard.duplicate_message = message
 
-    def _find_duplicates(self):
-        """Relations that may be the one being entered: first those with the same
-        KvK and branch number, else the same VAT number, else the same name and
-        postcode (case-insensitive). Returns (kind, partners)."""
+    def _duplicate_candidate(self):
+        """The relation as action_create will save it, in the form the
+        duplicate check reads (see accountancy.partner.duplicate)."""
         self.ensure_one()
         Partner = self.env["res.partner"]
-        kvk = normalize_number(self.company_registry)
-        if kvk:
-            branch = normalize_number(self.kvk_branch_number)
-            partners = Partner.search(
-                [
-                    ("is_company", "=", True),
-                    ("company_registry", "=", kvk),
-                    ("kvk_branch_number", "=", branch or False),
-                ]
-            )
-            if partners:
-                return "kvk", partners
-        vat = (self.vat or "").replace(" ", "").upper()
-        if vat:
-            partners = Partner.search(
-                [("parent_id", "=", False), ("vat", "=ilike", vat)]
-            )
-            if partners:
-                return "vat", partners
-        name = (self.name or "").strip()
-        zips = _zip_variants(self.zip)
-        if name and zips:
-            domain = [("parent_id", "=", False), ("name", "=ilike", name)]
-            zip_domain = expression.OR([[("zip", "=ilike", v)] for v in zips])
-            partners = Partner.search(expression.AND([domain, zip_domain]))
-            if partners:
-                return "name", partners
-        return False, Partner
+        return {
+            "name": (self.name or "").strip(),
+            "display_name": (self.name or "").strip(),
+            "is_company": True,
+            "active": True,
+            "company_registry": normalize_number(self.company_registry),
+            "kvk_branch_number": normalize_number(self.kvk_branch_number) or False,
+            "bsn": False,
+            "debtor_number": self.profile_id.ask_debtor_number and self.debtor_number,
+            "company_id": Partner.default_get(["company_id"]).get("company_id", False),
+        }
+
+    def _find_duplicates(self):
+        """Relations that may be the one being entered, as (kind, relations,
+        message). First the numbers the save refuses twice, with the save's own
+        check, so also a relation the user may not see: then no relation is
+        given, only the message that it exists. Else the hints: the same VAT
+        number, or the same name and postcode."""
+        self.ensure_one()
+        Duplicate = self.env["accountancy.partner.duplicate"]
+        candidate = self._duplicate_candidate()
+        for rule in ("kvk", "debtor"):
+            found, existing = Duplicate._first_duplicate(rule, [candidate])
+            if found:
+                if Duplicate._may_see(existing):
+                    return rule, existing.with_env(self.env), False
+                return (
+                    rule,
+                    self.env["res.partner"],
+                    Duplicate._message(rule, candidate, existing),
+                )
+        kind, partners = Duplicate._similar(self.vat, self.name, self.zip)
+        return kind, partners, False
 
     # ------------------------------------------------------------------
     # Actions
@@ -417,7 +422,10 @@ class AccountancyIntakeWizard(models.TransientModel):
                     "relation's name by hand."
                 )
             )
-        kind, partners = self._find_duplicates()
+        kind, partners, message = self._find_duplicates()
+        if message:
+            # A relation the user may not see: the save's own message.
+            raise UserError(message)
         if kind and not (kind == "name" and self.confirm_not_duplicate):
             raise UserError(
                 self.env._(

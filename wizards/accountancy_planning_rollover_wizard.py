@@ -106,7 +106,7 @@ class AccountancyPlanningRolloverWizard(models.TransientModel):
         ``budgets``. Reads each model in one query whatever the number of
         clients."""
         self.ensure_one()
-        year_from, year_to = self.year_from, self.year_to
+        year_to = self.year_to
         active_client = [
             ("partner_id.active", "=", True),
             ("partner_id.relation_kind", "!=", "former_client"),
@@ -116,43 +116,21 @@ class AccountancyPlanningRolloverWizard(models.TransientModel):
         active_employee = [("employee_id.active", "=", True)]
         todo = {}
 
-        # Keys already present in year_to are read as superuser: a record of
-        # another company the user cannot see would still break the unique
-        # constraint; only the keys are used, nothing is shown.
         Assignment = self.env["accountancy.assignment"]
-        existing = {
-            (a.partner_id.id, a.role_id.id)
-            for a in Assignment.sudo().search_fetch(
-                [("year", "=", year_to)], ["partner_id", "role_id"]
-            )
-        }
-        copied = _copied_fields(Assignment)
+        assignments, copied = self._rollover_sources(
+            Assignment, ["partner_id", "role_id"], active_client + active_employee
+        )
         todo[Assignment._name] = [
-            dict(_vals(a, copied), year=year_to)
-            for a in Assignment.search_fetch(
-                [("year", "=", year_from), *active_client, *active_employee],
-                copied,
-                order="id",
-            )
-            if (a.partner_id.id, a.role_id.id) not in existing
+            dict(_vals(a, copied), year=year_to) for a in assignments
         ]
 
         Plan = self.env["accountancy.service.plan"]
-        existing = set(
-            Plan.sudo()
-            .search_fetch([("year", "=", year_to)], ["partner_id"])
-            .partner_id.ids
-        )
+        plans, copied = self._rollover_sources(Plan, ["partner_id"], active_client)
         today = fields.Date.context_today(self)
-        copied = _copied_fields(Plan)
         # The planned dates (compilation ready, annual accounts...) move along.
         dates = [name for name in copied if Plan._fields[name].type == "date"]
         plan_vals = []
-        for plan in Plan.search_fetch(
-            [("year", "=", year_from), *active_client], copied, order="id"
-        ):
-            if plan.partner_id.id in existing:
-                continue
+        for plan in plans:
             vals = _vals(plan, copied)
             for name in dates:
                 vals[name] = plan[name] and plan[name] + relativedelta(years=1)
@@ -161,36 +139,17 @@ class AccountancyPlanningRolloverWizard(models.TransientModel):
         todo[Plan._name] = plan_vals
 
         Status = self.env["accountancy.advisory.status"]
-        existing = {
-            (s.partner_id.id, s.service_id.id)
-            for s in Status.sudo().search_fetch(
-                [("year", "=", year_to)], ["partner_id", "service_id"]
-            )
-        }
-        copied = _copied_fields(Status)
-        todo[Status._name] = [
-            dict(_vals(s, copied), year=year_to)
-            for s in Status.search_fetch(
-                [("year", "=", year_from), *active_client], copied, order="id"
-            )
-            if (s.partner_id.id, s.service_id.id) not in existing
-        ]
+        statuses, copied = self._rollover_sources(
+            Status, ["partner_id", "service_id"], active_client
+        )
+        todo[Status._name] = [dict(_vals(s, copied), year=year_to) for s in statuses]
 
         Budget = self.env["accountancy.employee.budget"]
         if not budgets:
             todo[Budget._name] = []
             return todo
-        existing = set(
-            Budget.sudo()
-            .search_fetch([("year", "=", year_to)], ["employee_id"])
-            .employee_id.ids
-        )
-        copied = _copied_fields(Budget)
-        budgets = Budget.search_fetch(
-            [("year", "=", year_from), ("employee_id", "not in", list(existing))]
-            + active_employee,
-            copied,
-            order="id",
+        budgets, copied = self._rollover_sources(
+            Budget, ["employee_id"], active_employee
         )
         # The months go along in the budgets' create (their spread must add up
         # to the year total), read here in one query for all budgets.
@@ -214,6 +173,29 @@ class AccountancyPlanningRolloverWizard(models.TransientModel):
             for budget in budgets
         ]
         return todo
+
+    def _rollover_sources(self, model, key_fnames, domain):
+        """The records of ``model`` in ``year_from`` matching ``domain`` whose
+        key (the many2ones ``key_fnames``) is not in ``year_to`` yet, fetched
+        with the fields a roll-over copies; and those fields. The keys of
+        ``year_to`` are read as superuser: a record of another company the user
+        cannot see would still break the unique constraint; only the keys are
+        used, nothing is shown."""
+
+        def key(record):
+            return tuple(record[fname].id for fname in key_fnames)
+
+        existing = {
+            key(record)
+            for record in model.sudo().search_fetch(
+                [("year", "=", self.year_to)], key_fnames
+            )
+        }
+        copied = _copied_fields(model)
+        records = model.search_fetch(
+            [("year", "=", self.year_from), *domain], copied, order="id"
+        )
+        return records.filtered(lambda record: key(record) not in existing), copied
 
     def action_confirm(self):
         """Create the next year's planning and tell how much was added."""

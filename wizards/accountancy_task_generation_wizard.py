@@ -7,10 +7,9 @@ from odoo.exceptions import UserError
 from ..models import fiscal_deadlines as fd
 from ..models.access_checks import check_caller
 from ..models.accountancy_hour_norm import FISCAL_LINES
+from ..models.parameters import get_param
 from ..models.project_project import (
-    DEFAULT_PROJECT_MODE,
-    PROJECT_MODE_PARAM,
-    PROJECT_MODES,
+    TASK_PROJECT_MODE,
 )
 
 # Who does which service: the role of the client's team whose employee gets the
@@ -25,7 +24,6 @@ SERVICE_ROLES = {
     "tax_returns": "accountancy_crm.role_rlm",
     "payroll": "accountancy_crm.role_rlm_ass",
 }
-FALLBACK_ROLE = "accountancy_crm.role_rlm"
 # Deadlines are end-of-day; a datetime at noon keeps the date the same in every
 # time zone the firm's users may have.
 DEADLINE_TIME = time(12, 0)
@@ -121,11 +119,7 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
 
     @api.model
     def _get_project_mode(self):
-        mode = (
-            self.env["ir.config_parameter"].sudo().get_param(PROJECT_MODE_PARAM)
-            or DEFAULT_PROJECT_MODE
-        )
-        return mode if mode in dict(PROJECT_MODES) else DEFAULT_PROJECT_MODE
+        return get_param(self.env, TASK_PROJECT_MODE)
 
     @api.model
     def _periodic_work(self, year, frequency, prefix, service_line, labels, year_end):
@@ -379,7 +373,7 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
                     year=self.year,
                 )
             )
-        plans.partner_id._check_accountancy_acceptance("planning_tasks")
+        plans.partner_id._accountancy_check_acceptance("planning_tasks")
         Run = self.env["accountancy.job.run"]
         if Run._accountancy_use_jobs(plans.partner_id):
             run = Run._accountancy_start("task_generation", self.year, plans.partner_id)
@@ -404,7 +398,7 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
             order="id",
         )
         if plans:
-            plans.partner_id._check_accountancy_acceptance("planning_tasks")
+            plans.partner_id._accountancy_check_acceptance("planning_tasks")
             wizard._create_tasks(plans)
 
     def _create_tasks(self, plans):
@@ -526,12 +520,11 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
         """{(client id, role id): user} from the year's client teams: the user
         of the employee in the role, else of the relationship manager; no
         entry when neither has a user."""
-        fallback = self.env.ref(FALLBACK_ROLE)
         assignments = self.env["accountancy.assignment"].search_fetch(
             [
                 ("year", "=", self.year),
                 ("partner_id", "in", plans.partner_id.ids),
-                ("role_id", "in", list(set(role_ids) | {fallback.id})),
+                ("role_id", "in", list(role_ids)),
             ],
             ["partner_id", "role_id", "employee_id"],
         )
@@ -542,12 +535,11 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
             for a in assignments
             if a.employee_id.user_id
         }
+        managers = plans.partner_id._accountancy_manager_users(self.year)
         users = {}
         for partner_id in plans.partner_id.ids:
             for role_id in role_ids:
-                user = team.get((partner_id, role_id)) or team.get(
-                    (partner_id, fallback.id)
-                )
+                user = team.get((partner_id, role_id)) or managers.get(partner_id)
                 if user:
                     users[(partner_id, role_id)] = user
         return users

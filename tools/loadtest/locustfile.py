@@ -92,7 +92,7 @@ class OdooUser(HttpUser):
 
     # -- transport ---------------------------------------------------------
 
-    def jsonrpc(self, path, params, name):
+    def jsonrpc(self, path, params, name, detail=""):
         payload = {"jsonrpc": "2.0", "method": "call", "params": params, "id": 1}
         with self.client.post(
             path, json=payload, name=name, catch_response=True
@@ -100,12 +100,15 @@ class OdooUser(HttpUser):
             try:
                 body = response.json()
             except ValueError:
-                response.failure(f"HTTP {response.status_code}: not JSON")
+                # Status 0: the connection failed; say how, and for whom.
+                reason = response.error if response.status_code == 0 else "not JSON"
+                response.failure(f"HTTP {response.status_code}: {reason}{detail}")
                 return None
             if body.get("error"):
                 error = body["error"].get("data", {})
                 response.failure(
                     f"{error.get('name', 'error')}: {error.get('message', '')[:200]}"
+                    f"{detail}"
                 )
                 return None
             response.success()
@@ -114,10 +117,12 @@ class OdooUser(HttpUser):
     def call(self, model, method, args, kwargs=None, name=None):
         kwargs = dict(kwargs or {})
         kwargs.setdefault("context", self.user_context)
+        ids = args[0] if args and isinstance(args[0], list) else []
         return self.jsonrpc(
             f"/web/dataset/call_kw/{model}/{method}",
             {"model": model, "method": method, "args": args, "kwargs": kwargs},
             name=name or f"{self.role}: {model}.{method}",
+            detail=f" ({self.login}, {model} {ids[:5]})",
         )
 
     # -- web client steps ----------------------------------------------------
@@ -221,7 +226,7 @@ class Accountant(OdooUser):
             domain = []
         list_spec = self.view_spec(model, views, models, "list")
         name = random.choice(SETUP["names"])
-        found = self.call(
+        self.call(
             model,
             "web_search_read",
             [],
@@ -233,7 +238,7 @@ class Accountant(OdooUser):
             },
             name="accountant: search relation by name",
         )
-        self.call(
+        by_kvk = self.call(
             model,
             "web_search_read",
             [],
@@ -254,7 +259,10 @@ class Accountant(OdooUser):
             },
             name="accountant: search relation by KvK number",
         )
-        records = (found or {}).get("records") or []
+        # The card opened is the one found by KvK number, a client: the name
+        # search also finds colleagues, whose contact card only an
+        # administrator may edit (res.partner.write checks res.users rights).
+        records = (by_kvk or {}).get("records") or []
         if records:
             partner_id = random.choice(records)["id"]
         elif self.sample["partner_ids"]:

@@ -27,13 +27,19 @@ def main(path):
         results = json.load(file)
     runs = sorted(
         results.values(),
-        key=lambda r: (r["clients"], r["db"], r["users"], r["workers"]),
+        key=lambda r: (
+            r["clients"],
+            r["db"],
+            r["users"],
+            r["workers"],
+            r["duration_s"],
+        ),
     )
     out = sys.stdout.write
     out(
-        "| firm | users | workers | requests | failures | p50 ms | p95 ms | p99 ms "
-        "| req/s | killed / limits / serialization | logins in the run |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "| firm | users | workers | s | requests | failures | p50 ms | p95 ms "
+        "| p99 ms | req/s | killed / limits / serialization | logins in the run |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     for run in runs:
         logins = any(r["name"].endswith(": login") for r in run["requests"])
@@ -41,7 +47,8 @@ def main(path):
         log = run.get("server_log", {})
         out(
             f"| {run['db']} ({run['clients']} clients) | {run['users']} "
-            f"| {run['workers']} | {total['count']} | {total['failures']} "
+            f"| {run['workers']} | {run['duration_s']} | {total['count']} "
+            f"| {total['failures']} "
             f"| {fmt(total['p50_ms'])} | {fmt(total['p95_ms'])} "
             f"| {fmt(total['p99_ms'])} | {total['rps']:.2f} "
             f"| {log.get('worker_killed', 0)} / "
@@ -54,7 +61,7 @@ def main(path):
     for run in runs:
         by_name = {r["name"]: r for r in run["requests"]}
         out(
-            f"| {run['db']} {run['users']}u {run['workers']}w | "
+            f"| {run['db']} {run['users']}u {run['workers']}w {run['duration_s']}s | "
             + " | ".join(fmt(by_name.get(s, {}).get("p95_ms")) for s in SCREENS)
             + " |\n"
         )

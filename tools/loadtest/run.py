@@ -262,7 +262,7 @@ def main():
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     users_file, setup = prepare(args.conf, args.db, args.out)
-    key = f"{args.db}-{args.users}u-{args.workers}w"
+    key = f"{args.db}-{args.users}u-{args.workers}w-{args.duration}s"
     prefix = os.path.join(args.out, key)
     log_path = prefix + "-server.log"
     proc = None
