@@ -22,7 +22,7 @@
         "queue_job",
         "base_automation",
     ],
-    "external_dependencies": {"python": ["python-stdnum", "icalendar"]},
+    "external_dependencies": {"python": ["python-stdnum", "icalendar", "openpyxl"]},
     "data": [
         "security/accountancy_crm_security.xml",
         "security/ir.model.access.csv",
@@ -98,6 +98,7 @@
         "data/accountancy_fiscal_cron_data.xml",
         "views/accountancy_fiscal_calendar_views.xml",
         "wizards/accountancy_fiscal_filing_import_views.xml",
+        "wizards/accountancy_fiscal_deferral_import_views.xml",
         "views/accountancy_job_run_views.xml",
         "views/accountancy_menus.xml",
         # workflow: example automation rules (inactive)

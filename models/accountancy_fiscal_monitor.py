@@ -10,6 +10,7 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from .fiscal_deadlines import (
@@ -22,6 +23,20 @@ from .fiscal_deadlines import (
 
 # Open returns the cron's warning names.
 EARLIEST_RETURNS = 10
+# The fields of the returns the view reads.
+TASK_FIELDS = (
+    "accountancy_filed_on",
+    "accountancy_in_schedule",
+    "accountancy_period_end",
+    "accountancy_tax",
+    "accountancy_deadline_type",
+    "accountancy_role_id",
+    "partner_id",
+    "company_id",
+    "user_ids",
+    "date_deadline",
+    "active",
+)
 
 
 class AccountancyFiscalMonitor(models.Model):
@@ -29,11 +44,21 @@ class AccountancyFiscalMonitor(models.Model):
     _description = "Beconregeling monitor"
     _auto = False
     _order = "tax_year desc, tax, month_end"
+    # Every query on the view first flushes the pending changes of these.
+    _depends = {
+        "project.task": list(TASK_FIELDS),
+        "res.partner": ["client_group_id"],
+    }
 
     task_id = fields.Many2one("project.task", string="Return", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Client", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     user_id = fields.Many2one("res.users", string="Employee", readonly=True)
+    role_id = fields.Many2one(
+        "accountancy.role",
+        readonly=True,
+        help="The role of the client's team that does the return.",
+    )
     client_group_id = fields.Many2one(
         "accountancy.client.group", string="Client group", readonly=True
     )
@@ -66,6 +91,7 @@ class AccountancyFiscalMonitor(models.Model):
     status = fields.Selection(
         SCHEDULE_STATUSES,
         compute="_compute_status",
+        search="_search_status",
         help="The firm's progress at the month end for this tax and tax year, "
         "over the returns you may see: behind when fewer are filed than "
         "required, more than 5 % behind past the margin.",
@@ -87,6 +113,7 @@ class AccountancyFiscalMonitor(models.Model):
                    t.partner_id,
                    t.company_id,
                    u.user_id,
+                   t.accountancy_role_id AS role_id,
                    p.client_group_id,
                    t.accountancy_tax AS tax,
                    t.accountancy_deadline_type AS deadline_type,
@@ -147,6 +174,27 @@ class AccountancyFiscalMonitor(models.Model):
             group = summary.get((row.tax, row.tax_year, row.month_end))
             row.status = group["status"] if group else False
 
+    def _search_status(self, operator, value):
+        # The month ends (of a tax and tax year) whose status over the rows the
+        # user may see is the one asked for: one grouped read.
+        if operator not in ("=", "!=", "in", "not in"):
+            raise NotImplementedError(operator)
+        values = {value} if isinstance(value, str) or not value else set(value)
+        positive = operator in ("=", "in")
+        keys = [
+            key
+            for key, group in self._accountancy_schedule_summary().items()
+            if (group["status"] in values) == positive
+        ]
+        if not keys:
+            return expression.FALSE_DOMAIN
+        return expression.OR(
+            [
+                [("tax", "=", tax), ("tax_year", "=", year), ("month_end", "=", end)]
+                for tax, year, end in keys
+            ]
+        )
+
     @api.model
     def _accountancy_schedule_summary(self, domain=None):
         """{(tax, tax year, month end): {total, filed, required_percentage,
@@ -174,20 +222,7 @@ class AccountancyFiscalMonitor(models.Model):
     @api.model
     def _flush_returns(self):
         # The view reads the tasks' table: pending task changes first.
-        self.env["project.task"].flush_model(
-            [
-                "accountancy_filed_on",
-                "accountancy_in_schedule",
-                "accountancy_period_end",
-                "accountancy_tax",
-                "accountancy_deadline_type",
-                "partner_id",
-                "company_id",
-                "user_ids",
-                "date_deadline",
-                "active",
-            ]
-        )
+        self.env["project.task"].flush_model(TASK_FIELDS)
 
     def init(self):
         # Lets the view find the returns of the schedule without a scan.

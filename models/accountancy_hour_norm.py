@@ -15,7 +15,21 @@ SERVICES = [
     ("annual_compilation", "Annual accounts compilation, per year"),
     ("annual_review", "Annual accounts review, per year"),
     ("annual_audit", "Annual accounts audit, per year"),
+    ("ib_return", "Income tax return (IB), per return"),
+    ("vpb_return", "Corporate tax return (VPB), per return"),
+    ("payroll_month", "Payroll tax return, per monthly return"),
+    ("payroll_four_weeks", "Payroll tax return, per four-weekly return"),
+    ("kvk_filing", "KvK filing of the annual accounts, per year"),
 ]
+# The fiscal calendar's lines of a service plan: each has a role that does it
+# (plan field), by default the role with the most hours in the line's service
+# norm, else the role below. Payroll: the service of the plan's frequency.
+FISCAL_LINES = {
+    "ib": ("ib_role_id", "accountancy_crm.role_rlm"),
+    "vpb": ("vpb_role_id", "accountancy_crm.role_rlm"),
+    "payroll": ("payroll_role_id", "accountancy_crm.role_rlm_ass"),
+    "kvk": ("kvk_role_id", "accountancy_crm.role_jrk"),
+}
 
 
 class AccountancyHourNorm(models.Model):

@@ -1,8 +1,13 @@
+from collections import Counter
+
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.osv import expression
 from odoo.tools import SQL
 
-from .accountancy_hour_norm import SERVICES
+from . import fiscal_deadlines as fd
+from .accountancy_hour_norm import FISCAL_LINES, SERVICES
 from .accountancy_service_plan import MONTHS
 
 # Plan fields the planned hours are derived from: a change of any of them
@@ -17,6 +22,26 @@ PLAN_FIELDS = {
     "vat_frequency",
     "annual_accounts_engagement",
     "annual_accounts_date",
+    "ib_return",
+    "ib_deferral",
+    "ib_role_id",
+    "vpb_return",
+    "vpb_deferral",
+    "vpb_role_id",
+    "payroll_frequency",
+    "payroll_role_id",
+    "kvk_filing",
+    "kvk_extension",
+    "kvk_adopted_on",
+    "kvk_role_id",
+}
+# The fiscal calendar's services and the line of the plan each belongs to.
+FISCAL_SERVICES = {
+    "ib_return": "ib",
+    "vpb_return": "vpb",
+    "payroll_month": "payroll",
+    "payroll_four_weeks": "payroll",
+    "kvk_filing": "kvk",
 }
 # Month of the annual accounts when the plan has no completion date.
 DEFAULT_ANNUAL_ACCOUNTS_MONTH = 6
@@ -122,6 +147,10 @@ class AccountancyPlannedHour(models.Model):
                 parts.append([("vat_frequency", "=", service[4:])])
             elif service.startswith("annual_"):
                 parts.append([("annual_accounts_engagement", "=", service[7:])])
+            elif service.startswith("payroll_"):
+                parts.append([("payroll_frequency", "=", service[8:])])
+            elif service in FISCAL_SERVICES:
+                parts.append([(service, "=", True)])
         if not parts:
             return expression.FALSE_DOMAIN
         year = fields.Date.context_today(self).year
@@ -192,6 +221,10 @@ class AccountancyPlannedHour(models.Model):
             return
         env = self.sudo().env
         plans.fetch(sorted(PLAN_FIELDS))
+        # One query for what the client types and the deadlines need.
+        plans.partner_id.fetch(
+            ["client_type_id", "accountancy_year_end_month", "accountancy_year_end_day"]
+        )
         partner_ids = plans.partner_id.ids
         years = list(set(plans.mapped("year")))
         client_types = self._client_types(plans, partner_ids, years)
@@ -207,15 +240,27 @@ class AccountancyPlannedHour(models.Model):
         for plan in plans:
             client_type = client_types.get((plan.partner_id.id, plan.year))
             for service, months in self._plan_services(plan):
-                for role_id, hours in self._pick_norms(
+                picked = self._pick_norms(
                     norms.get(service, []), client_type, plan.company_id.id
-                ):
+                )
+                if service in FISCAL_SERVICES:
+                    picked = self._fiscal_line_hours(plan, service, picked)
+                for role_id, hours in picked:
                     employee_id = team.get((plan.partner_id.id, plan.year, role_id))
                     if not employee_id or not hours:
                         continue
-                    for year, month in months:
+                    # Two four-weekly payroll returns can fall in one month.
+                    for (year, month), count in Counter(months).items():
                         rows.append(
-                            (plan, employee_id, role_id, service, year, month, hours)
+                            (
+                                plan,
+                                employee_id,
+                                role_id,
+                                service,
+                                year,
+                                month,
+                                hours * count,
+                            )
                         )
         self._replace_rows(plans, rows)
 
@@ -284,6 +329,111 @@ class AccountancyPlannedHour(models.Model):
         return picked.items()
 
     @api.model
+    def _primary_role(self, picked):
+        """The role that does a service: the one with the most hours among the
+        norms ``picked`` (the first in role order when equal), or None."""
+        picked = [(role_id, hours) for role_id, hours in picked if hours]
+        return max(picked, key=lambda item: item[1])[0] if picked else None
+
+    @api.model
+    def _fiscal_line_hours(self, plan, service, picked):
+        """(role id, hours) of a fiscal line: the hours of the service's
+        primary role go to the role the plan gives the line (the employee who
+        does the return), the other roles keep theirs."""
+        role_id = plan[FISCAL_LINES[FISCAL_SERVICES[service]][0]].id
+        primary = self._primary_role(picked)
+        if not role_id or primary is None or role_id == primary:
+            return picked
+        result = {}
+        for norm_role, hours in picked:
+            target = role_id if norm_role == primary else norm_role
+            result[target] = result.get(target, 0.0) + hours
+        return result.items()
+
+    @api.model
+    def _default_fiscal_roles(self, plans):
+        """{(plan id, line): role id} of the fiscal lines the plans switch on:
+        the primary role of the line's hour norms for the plan's client type
+        and office, else the line's standard role. A fixed number of queries."""
+        plans = plans.sudo().filtered(
+            lambda plan: any(
+                self._plan_has_service(plan, service) for service in FISCAL_SERVICES
+            )
+        )
+        if not plans:
+            return {}
+        norms = self._norms_by_service()
+        real = plans.filtered("id")
+        client_types = (
+            self._client_types(
+                real, real.partner_id.ids, list(set(real.mapped("year")))
+            )
+            if real
+            else {}
+        )
+        fallbacks = {
+            line: self.env.ref(xmlid).id for line, (__, xmlid) in FISCAL_LINES.items()
+        }
+        result = {}
+        for plan in plans:
+            client_type = client_types.get(
+                (plan.partner_id.id, plan.year), plan.partner_id.client_type_id.id
+            )
+            for service, line in FISCAL_SERVICES.items():
+                if not self._plan_has_service(plan, service):
+                    continue
+                picked = self._pick_norms(
+                    norms.get(service, []), client_type, plan.company_id.id
+                )
+                result[(plan.id, line)] = self._primary_role(picked) or fallbacks[line]
+        return result
+
+    @api.model
+    def _plan_has_service(self, plan, service):
+        if service.startswith("payroll_"):
+            return plan.payroll_frequency == service[8:]
+        return bool(plan[service])
+
+    @api.model
+    def _fiscal_services(self, plan):
+        """(service, [(year, month), ...]) of the plan's returns and KvK
+        filing: each in the month of its deadline, the work's last month (a
+        deadline on the first of a month counts in the month before)."""
+        client = plan.partner_id
+        year_end = client._accountancy_year_end(plan.year)
+
+        def month_of(deadline):
+            if deadline.day == 1:
+                deadline -= relativedelta(days=1)
+            return (deadline.year, deadline.month)
+
+        services = []
+        if plan.ib_return:
+            deadline = fd.ib_deadline(plan.year, plan.ib_deferral)
+            services.append(("ib_return", [month_of(deadline)]))
+        if plan.vpb_return:
+            deadline = fd.vpb_deadline(year_end, plan.vpb_deferral)
+            services.append(("vpb_return", [month_of(deadline)]))
+        frequency = plan.payroll_frequency
+        periods = fd.payroll_periods(plan.year, frequency)
+        if periods:
+            services.append(
+                (
+                    f"payroll_{frequency}",
+                    [
+                        month_of(fd.payroll_deadline(end, frequency))
+                        for __, __, end in periods
+                    ],
+                )
+            )
+        if plan.kvk_filing:
+            deadline = fd.kvk_filing_deadline(
+                year_end, plan.kvk_adopted_on, plan.kvk_extension
+            )
+            services.append(("kvk_filing", [month_of(deadline)]))
+        return services
+
+    @api.model
     def _plan_services(self, plan):
         """(service, [(year, month), ...]) of the services the plan switches on.
 
@@ -322,7 +472,7 @@ class AccountancyPlannedHour(models.Model):
                 else (year, DEFAULT_ANNUAL_ACCOUNTS_MONTH)
             )
             services.append((f"annual_{engagement}", [when]))
-        return services
+        return services + self._fiscal_services(plan)
 
     @api.model
     def _replace_rows(self, plans, rows):

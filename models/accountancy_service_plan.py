@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .access_checks import check_caller
+from .accountancy_hour_norm import FISCAL_LINES
 from .fiscal_deadlines import PAYROLL_FREQUENCIES
 from .res_partner import IB_LEGAL_FORMS
 
@@ -35,6 +36,10 @@ PLAN_DATA_FIELDS = {
     "kvk_filing",
     "kvk_extension",
     "kvk_adopted_on",
+    "ib_role_id",
+    "vpb_role_id",
+    "payroll_role_id",
+    "kvk_role_id",
 }
 MONTHS = [
     ("1", "January"),
@@ -153,6 +158,41 @@ class AccountancyServicePlan(models.Model):
         help="The filing is due 8 days after adoption, at the latest 12 months "
         "after the year end.",
     )
+    # The role of the client's team that does each line: its employee of the
+    # plan's year gets the tasks. Default: the role with the most hours in the
+    # line's hour norm (accountancy.planned.hour._default_fiscal_roles).
+    ib_role_id = fields.Many2one(
+        "accountancy.role",
+        string="IB return done by",
+        compute="_compute_fiscal_roles",
+        store=True,
+        readonly=False,
+        ondelete="restrict",
+    )
+    vpb_role_id = fields.Many2one(
+        "accountancy.role",
+        string="VPB return done by",
+        compute="_compute_fiscal_roles",
+        store=True,
+        readonly=False,
+        ondelete="restrict",
+    )
+    payroll_role_id = fields.Many2one(
+        "accountancy.role",
+        string="Payroll tax returns done by",
+        compute="_compute_fiscal_roles",
+        store=True,
+        readonly=False,
+        ondelete="restrict",
+    )
+    kvk_role_id = fields.Many2one(
+        "accountancy.role",
+        string="KvK filing done by",
+        compute="_compute_fiscal_roles",
+        store=True,
+        readonly=False,
+        ondelete="restrict",
+    )
     updated_on = fields.Date(default=fields.Date.context_today, readonly=True)
     client_group_id = fields.Many2one(related="partner_id.client_group_id")
     client_type_id = fields.Many2one(related="partner_id.client_type_id")
@@ -167,6 +207,21 @@ class AccountancyServicePlan(models.Model):
             ),
         ),
     ]
+
+    @api.depends(
+        "partner_id", "ib_return", "vpb_return", "payroll_frequency", "kvk_filing"
+    )
+    def _compute_fiscal_roles(self):
+        # A line switched on gets its default role once; one switched off
+        # loses it.
+        defaults = self.env["accountancy.planned.hour"]._default_fiscal_roles(self)
+        for plan in self:
+            for line, (fname, __) in FISCAL_LINES.items():
+                role_id = defaults.get((plan.id, line))
+                if not role_id:
+                    plan[fname] = False
+                elif not plan[fname]:
+                    plan[fname] = role_id
 
     @api.model
     def _planning_year_range(self):

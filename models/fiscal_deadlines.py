@@ -30,8 +30,8 @@ PAYROLL_FREQUENCIES = [
 ]
 KVK_PREPARATION_MONTHS = 5
 KVK_EXTENSION_MONTHS = 5
+KVK_ADOPTION_MONTHS = 2
 KVK_FILING_DAYS_AFTER_ADOPTION = 8
-KVK_FILING_MONTHS = 12
 
 
 def last_day(year, month):
@@ -105,24 +105,42 @@ def in_deferral_schedule(tax, year_end):
     return tax == "ib" or (tax == "vpb" and is_calendar_year(year_end))
 
 
-# Payroll tax (loonheffingen): a return per month or per four-week period, due
-# by the end of the month after the period; four-weekly: within one month
-# after the period ends. The tijdvakken and dates of each employer are in the
-# Belastingdienst's yearly "aangiftebrief" (see
-# https://salarisadministratiespot.nl/loonheffing-4-weken/ on the 13 periods).
+# Payroll tax (loonheffingen): a return per calendar month or per four-week
+# period (aangiftetijdvak), filed and paid within one month after the period
+# ends: a month's return by the end of the next month, a four-week period's
+# on the same day of the next month (period 1 of 2014, 1 to 26 January: 26
+# February; period 2, 27 January to 23 February: 23 March). The four-week
+# periods are blocks of four weeks (Monday to Sunday, ISO weeks 1-4, 5-8...);
+# the first starts on 1 January and the thirteenth ends on 31 December, so
+# that those two are shorter or longer than four weeks. The dates of each
+# employer are in the Belastingdienst's yearly "aangiftebrief".
+# Sources: the Belastingdienst's announcement "Wijziging aangiftetijdvak
+# loonheffingen", https://www.belastingraadgevers.nl/artikel/149-jaargang-3/nummer-35/999-6-wijziging-aangiftetijdvak-loonheffingen-voor-14-december-doorgeven
+# (periods of a month or 4 weeks; the first starts on 1 January, the last ends
+# on 31 December), the 2014 dates of the aangiftebrief at
+# https://acmo.com/2013/11/30/aangiften-loonheffingen-2014-betaaldatum-aangiftedatum-en-betalingskenmerk/
+# and https://fundamentvoor.nl/node/46617 (return and payment within a month
+# after the period); the Belastingdienst's page
+# https://www.belastingdienst.nl/wps/wcm/connect/bldcontentnl/belastingdienst/zakelijk/internationaal/personeel/u_bent_niet_in_nederland_gevestigd_loonheffingen_inhouden/als_u_loonheffingen_gaat_inhouden/loonheffingen_aangeven_en_betalen/
+# (a return once a month or once every 4 weeks; chapter 13 of the Handboek
+# Loonheffingen).
+PAYROLL_FOUR_WEEK_PERIODS = 13
+
+
 def payroll_periods(year, frequency):
     """[(period number, first day, last day)] of ``year``: 12 months, or 13
-    four-week periods counted from 1 January; 13 x 28 days is 364, so the
-    last period runs to 31 December (one or two days longer)."""
+    four-week periods: period n ends on the Sunday of ISO week 4n, the first
+    starts on 1 January and the last ends on 31 December."""
     if frequency == "month":
         return [(m, date(year, m, 1), last_day(year, m)) for m in range(1, 13)]
     if frequency == "four_weeks":
-        start = date(year, 1, 1)
         periods = []
-        for number in range(1, 14):
-            end = start + timedelta(days=27)
-            if number == 13:
+        start = date(year, 1, 1)
+        for number in range(1, PAYROLL_FOUR_WEEK_PERIODS + 1):
+            if number == PAYROLL_FOUR_WEEK_PERIODS:
                 end = date(year, 12, 31)
+            else:
+                end = date.fromisocalendar(year, 4 * number, 7)
             periods.append((number, start, end))
             start = end + timedelta(days=1)
         return periods
@@ -136,17 +154,22 @@ def payroll_deadline(period_end, frequency):
 
 
 # Annual accounts of a bv/nv (BW 2:210, 2:394): prepared within 5 months after
-# the year end, extendable by at most 5 months by the general meeting; filed
-# with the KvK within 8 days after adoption, at the latest 12 months after the
-# year end. Sources: https://vwg.nl/nieuws/deponeren-jaarrekening/ and
-# https://www.confianza.nl/post/2018/12/11/deponeer-jaarstukken-op-tijd
+# the year end, extendable by at most 5 months by the general meeting; the
+# shareholders then have 2 months to adopt them; filed with the KvK within 8
+# days after adoption and, when not adopted in time, the provisional accounts
+# within 7 months (12 when extended) after the year end: for a calendar year
+# 31 July, or 31 December with the extension. Sources: the KvK,
+# https://www.kvk.nl/inschrijven-en-wijzigen/deponeren/jaarrekening-deponeren/wat-is-de-uiterste-termijn/
+# and https://www.confianza.nl/post/2018/12/11/deponeer-jaarstukken-op-tijd
 def kvk_preparation_deadline(year_end, extended=False):
     months = KVK_PREPARATION_MONTHS + (KVK_EXTENSION_MONTHS if extended else 0)
     return add_months(year_end, months)
 
 
-def kvk_filing_deadline(year_end, adopted_on=None):
-    latest = add_months(year_end, KVK_FILING_MONTHS)
+def kvk_filing_deadline(year_end, adopted_on=None, extended=False):
+    latest = add_months(
+        kvk_preparation_deadline(year_end, extended), KVK_ADOPTION_MONTHS
+    )
     if adopted_on:
         return min(adopted_on + timedelta(days=KVK_FILING_DAYS_AFTER_ADOPTION), latest)
     return latest
@@ -164,14 +187,20 @@ KVK_FILED_DOCUMENTS = {
 
 
 # The filing schedule of the deferral list (inleververwachting): the share
-# that must have been filed by the end of each month, from May of X+1 to April
-# of X+2; more than 5 % of the total behind leads to warnings, an order to
-# file and sanctions. Sources: the Taxlive announcement above and
-# https://taxence.nl/?p=54280
+# that must have been filed by the end of each filing period (inleverperiode):
+# the first runs from April to August of X+1 (30 %), then one per month up to
+# April of X+2 (100 %). The monitor shows every month end from May of X+1; the
+# ones inside the first period (May, June, July) require nothing yet. More
+# than 5 % of the total behind at a period's end leads to warnings, an order
+# to file and sanctions. Sources: the Belastingdienst's announcement via
+# Taxlive, https://www.taxlive.nl/nl/documenten/nieuws/vanaf-belastingjaar-2020-geen-inleverschema-s-meer-voor-de-uitstelregeling/
+# ("April/mei/juni/juli/aug. 2021 30,00%", "voor het eind van iedere
+# inleverperiode"), https://taxence.nl/?p=54280 and
+# http://uitstelregeling-belastingconsulenten.nl/bijzonderheden
 SCHEDULE = [
-    (1, 5, 30.0),
-    (1, 6, 30.0),
-    (1, 7, 30.0),
+    (1, 5, 0.0),
+    (1, 6, 0.0),
+    (1, 7, 0.0),
     (1, 8, 30.0),
     (1, 9, 38.75),
     (1, 10, 47.5),

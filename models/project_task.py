@@ -53,6 +53,19 @@ class ProjectTask(models.Model):
         help="The fiscal partner whose income tax return is filed together with "
         "the client's.",
     )
+    accountancy_role_id = fields.Many2one(
+        "accountancy.role",
+        string="Role",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The role of the client's team that does the return, from the "
+        "service plan: its employee of the year gets the task.",
+    )
+    accountancy_client_group_id = fields.Many2one(
+        related="partner_id.client_group_id", string="Client group"
+    )
     accountancy_filed_on = fields.Date(string="Filed on", copy=False)
     accountancy_filed_by_id = fields.Many2one(
         "res.users", string="Filed by", copy=False

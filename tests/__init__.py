@@ -70,3 +70,5 @@ from . import test_advisory_matrix_open
 from . import test_automation_rules
 from . import test_partner_duplicate_service
 from . import test_house_helpers
+from . import test_fiscal_calendar_roles
+from . import test_fiscal_calendar_import

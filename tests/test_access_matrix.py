@@ -42,6 +42,9 @@ EXPECTED_ACCESS = {
     "accountancy.job.run.batch": ("", "r", "r", "r", "r"),
     "accountancy.employee.budget.month": ("r", "r", "rwcu", "r", "r"),
     "accountancy.fiscal.filing.import": ("", "rwcu", "rwcu", "rwcu", "rwcu"),
+    "accountancy.fiscal.deferral.import": ("", "rwcu", "rwcu", "rwcu", "rwcu"),
+    # Abstract helper of the fiscal calendar's imports, without a table.
+    "accountancy.fiscal.import.mixin": ("", "", "", "", ""),
     "accountancy.fiscal.monitor": ("r", "r", "r", "r", "r"),
     "accountancy.hour.norm": ("r", "r", "rwcu", "r", "r"),
     "accountancy.intake.profile": ("r", "r", "rwcu", "r", "r"),

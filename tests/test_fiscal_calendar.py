@@ -1,5 +1,6 @@
 import base64
-from datetime import date
+import itertools
+from datetime import date, timedelta
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
@@ -74,30 +75,70 @@ class TestFiscalDeadlines(AccountancyCrmCommon):
         self.assertEqual(
             fd.payroll_deadline(date(2024, 1, 30), "four_weeks"), date(2024, 2, 29)
         )
+        # The periods are blocks of ISO weeks: 2014 as in the aangiftebrief
+        # (period 1 from 1 to 26 January, due 26 February; period 2 from 27
+        # January to 23 February, due 23 March).
+        weeks = fd.payroll_periods(2014, "four_weeks")
+        self.assertEqual(weeks[0][1:], (date(2014, 1, 1), date(2014, 1, 26)))
+        self.assertEqual(weeks[1][1:], (date(2014, 1, 27), date(2014, 2, 23)))
+        self.assertEqual(
+            fd.payroll_deadline(weeks[0][2], "four_weeks"), date(2014, 2, 26)
+        )
+        self.assertEqual(
+            fd.payroll_deadline(weeks[1][2], "four_weeks"), date(2014, 3, 23)
+        )
+        self.assertEqual(weeks[12][1:], (date(2014, 12, 1), date(2014, 12, 31)))
+        # 1 January in the last ISO week of the year before: a longer first
+        # period; the periods follow each other without a gap.
+        weeks = fd.payroll_periods(2027, "four_weeks")
+        self.assertEqual(weeks[0][1:], (date(2027, 1, 1), date(2027, 1, 31)))
+        for before, after in itertools.pairwise(weeks):
+            self.assertEqual(before[2] + timedelta(days=1), after[1])
+        self.assertEqual(weeks[12][2], date(2027, 12, 31))
+        # Monthly: 2014 as in the aangiftebrief.
+        self.assertEqual(
+            fd.payroll_deadline(date(2014, 12, 31), "month"), date(2015, 1, 31)
+        )
+        self.assertEqual(
+            fd.payroll_deadline(date(2014, 2, 28), "month"), date(2014, 3, 31)
+        )
 
     def test_kvk(self):
         end = date(2024, 12, 31)
         self.assertEqual(fd.kvk_preparation_deadline(end), date(2025, 5, 31))
         self.assertEqual(fd.kvk_preparation_deadline(end, True), date(2025, 10, 31))
-        self.assertEqual(fd.kvk_filing_deadline(end), date(2025, 12, 31))
+        # Not adopted: 5 + 2 months, with the extension 5 + 5 + 2.
+        self.assertEqual(fd.kvk_filing_deadline(end), date(2025, 7, 31))
+        self.assertEqual(fd.kvk_filing_deadline(end, None, True), date(2025, 12, 31))
         self.assertEqual(
             fd.kvk_filing_deadline(end, date(2025, 6, 20)), date(2025, 6, 28)
         )
+        # Adopted late: the latest date stays.
         self.assertEqual(
-            fd.kvk_filing_deadline(end, date(2025, 12, 28)), date(2025, 12, 31)
+            fd.kvk_filing_deadline(end, date(2025, 7, 28)), date(2025, 7, 31)
         )
-        self.assertEqual(fd.kvk_filing_deadline(date(2023, 2, 28)), date(2024, 2, 29))
+        self.assertEqual(
+            fd.kvk_filing_deadline(end, date(2025, 12, 28), True), date(2025, 12, 31)
+        )
+        self.assertEqual(fd.kvk_filing_deadline(date(2023, 2, 28)), date(2023, 9, 30))
+        self.assertEqual(
+            fd.kvk_filing_deadline(date(2023, 2, 28), None, True), date(2024, 2, 29)
+        )
 
     def test_schedule(self):
         ends = fd.schedule_month_ends(2024)
         self.assertEqual(len(ends), 12)
-        self.assertEqual(ends[0], (date(2025, 5, 31), 30.0))
+        # The first filing period runs from April to August: nothing is
+        # required at the month ends inside it.
+        self.assertEqual(ends[0], (date(2025, 5, 31), 0.0))
+        self.assertEqual(ends[2], (date(2025, 7, 31), 0.0))
         self.assertEqual(ends[3], (date(2025, 8, 31), 30.0))
         self.assertEqual(ends[4], (date(2025, 9, 30), 38.75))
         self.assertEqual(ends[8], (date(2026, 1, 31), 73.75))
         self.assertEqual(ends[9], (date(2026, 2, 28), 82.5))
         self.assertEqual(ends[11], (date(2026, 4, 30), 100.0))
         self.assertEqual(fd.schedule_status(10, 3, 30.0), (0, "on_track"))
+        self.assertEqual(fd.schedule_status(10, 0, 0.0), (0, "on_track"))
         # 5 % of 10 returns is half a return: 0.875 behind is too much.
         self.assertEqual(fd.schedule_status(10, 3, 38.75), (1, "far_behind"))
         self.assertEqual(fd.schedule_status(100, 36, 38.75), (3, "behind"))
@@ -243,7 +284,12 @@ class TestFiscalCalendar(AccountancyCrmCommon):
         )
         self.assertFalse(broken.accountancy_in_schedule)
         self.assertEqual(broken.accountancy_deadline_type, "deferral")
-        self.assertEqual(self._deadline(bv_tasks, "kvk-file"), date(y + 1, 12, 31))
+        self.assertEqual(self._deadline(bv_tasks, "kvk-file"), date(y + 1, 7, 31))
+        # What is filed follows the size class (no figures: micro).
+        self.assertIn(
+            "balance sheet and a few notes",
+            bv_tasks.filtered(lambda t: t.accountancy_task_key == "kvk-file").name,
+        )
         self.assertEqual(
             len(bv_tasks.filtered(lambda t: t.accountancy_tax == "payroll")), 12
         )
@@ -263,7 +309,7 @@ class TestFiscalCalendar(AccountancyCrmCommon):
         self._generate(partners)
         self.assertEqual(vpb.date_deadline.date(), date(y + 2, 5, 1))
         self.assertEqual(vpb.accountancy_deadline_type, "deferral")
-        self.assertEqual(kvk.date_deadline.date(), date(y + 1, 12, 31))
+        self.assertEqual(kvk.date_deadline.date(), date(y + 1, 7, 31))
         # Filing dates.
         with self._raises(ValidationError, "enter the date it was filed"):
             vpb.write({"state": "1_done"})
@@ -323,9 +369,10 @@ class TestFiscalCalendar(AccountancyCrmCommon):
         domain = [("partner_id", "in", tasks.partner_id.ids)]
         summary = self.Monitor._accountancy_schedule_summary(domain)
         row = lambda m: summary[("ib", y, m)]
+        # Nothing required before the end of August.
         self.assertEqual(
             (row(date(y + 1, 5, 31))["filed"], row(date(y + 1, 5, 31))["status"]),
-            (0, "far_behind"),
+            (0, "on_track"),
         )
         self.assertEqual(
             (row(date(y + 1, 8, 31))["filed"], row(date(y + 1, 8, 31))["status"]),
@@ -348,7 +395,7 @@ class TestFiscalCalendar(AccountancyCrmCommon):
         rows = self.Monitor.search(domain)
         status = {(r.month_end, r.status) for r in rows}
         self.assertEqual(len(status), 12)
-        self.assertIn((date(y + 1, 5, 31), "far_behind"), status)
+        self.assertIn((date(y + 1, 5, 31), "on_track"), status)
         self.assertIn((date(y + 1, 8, 31), "on_track"), status)
         self.assertIn((date(y + 1, 10, 31), "far_behind"), status)
         # A row the list shows without the others of its month end still
@@ -369,7 +416,7 @@ class TestFiscalCalendar(AccountancyCrmCommon):
         rows = Monitor.search(domain)
         self.env.invalidate_all()
         with self.assertQueryCount(3):
-            self.assertEqual(set(rows.mapped("status")), {"far_behind"})
+            self.assertEqual(set(rows.mapped("status")), {"on_track", "far_behind"})
 
     def test_monitor_query_count(self):
         # As a manager, with the record rules of the view applied.
@@ -397,7 +444,14 @@ class TestFiscalCalendar(AccountancyCrmCommon):
         manager = self.user_planner
         self.env.company.accountancy_fiscal_manager_id = manager
         y = self.year
+        # Inside the first filing period nothing is due yet: no warning.
         self.Monitor._cron_warn_behind(today=date(y + 1, 6, 1))
+        self.assertFalse(
+            self.env["mail.activity"].search_count(
+                [("res_model", "=", "project.task"), ("res_id", "in", tasks.ids)]
+            )
+        )
+        self.Monitor._cron_warn_behind(today=date(y + 1, 9, 1))
         activities = self.env["mail.activity"].search(
             [("res_model", "=", "project.task"), ("res_id", "in", tasks.ids)]
         )
@@ -408,7 +462,7 @@ class TestFiscalCalendar(AccountancyCrmCommon):
             tasks.sorted(lambda t: (t.date_deadline, t.id))[0].name, activities.note
         )
         # Once per month end.
-        self.Monitor._cron_warn_behind(today=date(y + 1, 6, 1))
+        self.Monitor._cron_warn_behind(today=date(y + 1, 9, 1))
         self.assertEqual(
             self.env["mail.activity"].search_count(
                 [("res_model", "=", "project.task"), ("res_id", "in", tasks.ids)]

@@ -1,6 +1,7 @@
 import base64
 
-from odoo.exceptions import AccessError
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools import mute_logger
 
@@ -97,6 +98,42 @@ class TestFiscalCalendarAccess(AccountancyCrmCommon):
         with self.assertRaises(AccessError):
             wizard.with_user(self.user_manager).read(["file"])
 
+    def test_deferral_import_for_accountancy_users(self):
+        file = base64.b64encode(b"number\n")
+        Import = self.env["accountancy.fiscal.deferral.import"]
+        vals = {"file": file, "tax": "ib", "tax_year": self.this_year - 1}
+        with self.assertRaises(AccessError):
+            Import.with_user(self.user_employee).create(vals)
+        for user in (self.user_acc, self.user_fiscal, self.user_manager):
+            wizard = Import.with_user(user).create(vals)
+            self.assertEqual(
+                wizard.action_import()["params"]["type"], "success", user.login
+            )
+        # Another user can neither read nor run someone's wizard.
+        wizard = Import.with_user(self.user_acc).create(vals)
+        with self.assertRaises(AccessError):
+            wizard.with_user(self.user_manager).read(["file"])
+        with self.assertRaises(AccessError):
+            wizard.with_user(self.user_fiscal).action_import()
+
+    def test_deferral_import_ticks_only_visible_clients(self):
+        # An accountancy user outside the clients' teams does not find them:
+        # their numbers are unknown to the user, nothing is ticked.
+        plans = self.env["accountancy.service.plan"].search(
+            [("partner_id", "in", self.partners.ids)]
+        )
+        plans.ib_deferral = False
+        self.partners[0].rsin = "111222333"
+        file = base64.b64encode(b"number\n111222333\n")
+        wizard = (
+            self.env["accountancy.fiscal.deferral.import"]
+            .with_user(self.user_acc)
+            .create({"file": file, "tax": "ib", "tax_year": plans[0].year})
+        )
+        with self.assertRaisesRegex(UserError, "no relation has RSIN 111222333"):
+            wizard.action_import()
+        self.assertFalse(any(plans.mapped("ib_deferral")))
+
     def test_mark_filed_refused_to_plain_employee(self):
         task = self.env["project.task"].search(
             [("partner_id", "in", self.partners.ids)], limit=1
@@ -147,6 +184,36 @@ class TestFiscalCalendarRpc(HttpCase):
         )
 
     @mute_logger("odoo.http", "odoo.models")
+    def test_rpc_deferral_import(self):
+        # An accountancy user runs an own import over RPC; another's wizard
+        # is refused.
+        self.authenticate("rpc_fiscal_acc", "rpc_fiscal_acc_pw")
+        wizard_id = self._call_kw(
+            "accountancy.fiscal.deferral.import",
+            "create",
+            [
+                {
+                    "file": base64.b64encode(b"number\n").decode(),
+                    "tax": "vpb",
+                    "tax_year": fields.Date.today().year - 1,
+                }
+            ],
+        )
+        result = self._call_kw(
+            "accountancy.fiscal.deferral.import", "action_import", [[wizard_id]]
+        )
+        self.assertEqual(result["params"]["type"], "success")
+        self.authenticate("rpc_fiscal_mgr", "rpc_fiscal_mgr_pw")
+        with self.assertRaises(JsonRpcException) as cm:
+            self._call_kw(
+                "accountancy.fiscal.deferral.import", "action_import", [[wizard_id]]
+            )
+        self.assertIn(
+            str(cm.exception),
+            ("odoo.exceptions.AccessError", "odoo.exceptions.MissingError"),
+        )
+
+    @mute_logger("odoo.http", "odoo.models")
     def test_rpc(self):
         self.authenticate("rpc_fiscal_mgr", "rpc_fiscal_mgr_pw")
         self.assertEqual(self._count(), 24)
@@ -166,6 +233,13 @@ class TestFiscalCalendarRpc(HttpCase):
                 "accountancy.fiscal.filing.import",
                 "create",
                 [{"file": base64.b64encode(b"x").decode()}],
+            )
+        self.assertEqual(str(cm.exception), "odoo.exceptions.AccessError")
+        with self.assertRaises(JsonRpcException) as cm:
+            self._call_kw(
+                "accountancy.fiscal.deferral.import",
+                "create",
+                [{"file": base64.b64encode(b"number\n").decode(), "tax": "ib"}],
             )
         self.assertEqual(str(cm.exception), "odoo.exceptions.AccessError")
         task = self.env["project.task"].search(

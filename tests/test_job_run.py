@@ -385,6 +385,36 @@ class TestJobRun(JobRunCommon):
         self.assertEqual(run.state, "done")
         self.assertEqual(rows(), expected)
 
+    def test_fiscal_planned_hours_sync_as_jobs_equals_sync(self):
+        # The returns of the fiscal calendar take their hours from the norms
+        # like the other services, in the background for a big selection.
+        plans = self.env["accountancy.service.plan"].search(
+            [("partner_id", "in", self.clients.ids), ("year", "=", self.year)]
+        )
+        plans.write({"vpb_return": True, "payroll_frequency": "month"})
+        Norm = self.env["accountancy.hour.norm"]
+        norm = Norm.search([("service", "=", "vpb_return")], limit=1) or Norm.create(
+            {"service": "vpb_return", "role_id": self.role_rlm.id, "hours": 4.0}
+        )
+
+        def rows():
+            return self._rows(
+                "accountancy.planned.hour", [("service", "=", "vpb_return")]
+            )
+
+        def change_norm():
+            norm.with_user(self.user_planner).write({"hours": norm.hours + 1.5})
+
+        expected = self._sync_result(change_norm, rows)
+        self.assertEqual(len(expected), len(self.clients))
+        with trap_jobs() as trap:
+            change_norm()
+            run = self._run_of("planned_hours_sync")
+            self.assertEqual(run.state, "running")
+            trap.perform_enqueued_jobs()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(rows(), expected)
+
     def test_who_sees_which_run(self):
         with trap_jobs():
             self._generate()

@@ -172,6 +172,16 @@ class TestRpcSweep(KvkServerMixin, HttpCase):
                     "filename": "sweep.csv",
                 }
             ),
+            "accountancy.fiscal.deferral.import": lambda: env[
+                "accountancy.fiscal.deferral.import"
+            ].create(
+                {
+                    "file": base64.b64encode(b"number\n"),
+                    "filename": "sweep.csv",
+                    "tax_year": this_year - 1,
+                    "tax": "ib",
+                }
+            ),
             "accountancy.intake.wizard": lambda: intake,
             "accountancy.job.run": lambda: env["accountancy.job.run"].create(
                 {"operation": "task_generation", "year": this_year, "state": "failed"}

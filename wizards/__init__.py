@@ -10,4 +10,6 @@ from . import accountancy_snapshot_freeze_wizard
 from . import accountancy_snapshot_compare_wizard
 from . import accountancy_snapshot_compare_line
 from . import accountancy_quote_reject_wizard
+from . import accountancy_fiscal_import_mixin
 from . import accountancy_fiscal_filing_import
+from . import accountancy_fiscal_deferral_import

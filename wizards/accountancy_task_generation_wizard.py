@@ -6,13 +6,17 @@ from odoo.exceptions import UserError
 
 from ..models import fiscal_deadlines as fd
 from ..models.access_checks import check_caller
+from ..models.accountancy_hour_norm import FISCAL_LINES
 from ..models.parameters import get_param
 from ..models.project_project import (
     TASK_PROJECT_MODE,
 )
 
 # Who does which service: the role of the client's team whose employee gets the
-# task; when the client has nobody in that role, the relationship manager.
+# task; when the client has nobody in that role, the relationship manager. The
+# returns and KvK filing take the role of their line in the service plan
+# (accountancy_crm.models.accountancy_hour_norm.FISCAL_LINES), this one when
+# the plan has none.
 SERVICE_ROLES = {
     "bookkeeping": "accountancy_crm.role_rlm_ass",
     "vat": "accountancy_crm.role_rlm_ass",
@@ -41,6 +45,10 @@ PLAN_FIELDS = [
     "kvk_filing",
     "kvk_extension",
     "kvk_adopted_on",
+    "ib_role_id",
+    "vpb_role_id",
+    "payroll_role_id",
+    "kvk_role_id",
 ]
 
 
@@ -221,8 +229,10 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
         work = []
 
         def extra(tax, period_end, deferral=False, **vals):
+            role = plan[FISCAL_LINES[tax][0]] or self.env.ref(FISCAL_LINES[tax][1])
             return dict(
                 vals,
+                accountancy_role_id=role.id,
                 accountancy_tax=tax,
                 accountancy_period_end=period_end,
                 accountancy_deadline_type="deferral" if deferral else "regular",
@@ -306,7 +316,9 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
                         year=year,
                         documents=documents._translate(self.env.lang),
                     ),
-                    fd.kvk_filing_deadline(year_end, plan.kvk_adopted_on),
+                    fd.kvk_filing_deadline(
+                        year_end, plan.kvk_adopted_on, plan.kvk_extension
+                    ),
                     extra("kvk", year_end),
                 ),
             ]
@@ -404,6 +416,8 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
                     "date_deadline",
                     "accountancy_deadline_type",
                     "accountancy_in_schedule",
+                    "accountancy_role_id",
+                    "partner_id",
                     "is_closed",
                 ],
             )
@@ -411,6 +425,7 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
         joint_ib_skipped = self._joint_ib_skipped(plans)
         todo = []
         extras = {}
+        moved = []
         for plan in plans:
             for key, line, name, deadline in self._plan_work(plan):
                 if (plan.id, key) not in existing:
@@ -423,10 +438,21 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
                     todo.append((plan, key, line, name, deadline))
                     extras[(plan.id, key)] = vals
                 else:
-                    self._move_fiscal_task(task, deadline, vals)
+                    moved.append((task, deadline, vals))
+        self._move_fiscal_tasks(plans, moved)
         if not todo:
             return Task
-        users = self._get_team_users(plans, {line for __, __, line, __, __ in todo})
+        role_of_line = {
+            line: self.env.ref(SERVICE_ROLES[line]).id
+            for line in {line for __, __, line, __, __ in todo}
+        }
+        task_roles = {
+            (plan.id, key): extras.get((plan.id, key), {}).get(
+                "accountancy_role_id", role_of_line[line]
+            )
+            for plan, key, line, __, __ in todo
+        }
+        users = self._get_team_users(plans, set(task_roles.values()))
         projects = self._get_projects(
             {
                 (plan.partner_id, plan.company_id, line)
@@ -436,7 +462,7 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
         mode = self._get_project_mode()
         vals_list = []
         for plan, key, line, name, deadline in todo:
-            user = users.get((plan.partner_id.id, line))
+            user = users.get((plan.partner_id.id, task_roles[(plan.id, key)]))
             project_line = "all" if mode == "client" else line
             project = projects[(plan.partner_id.id, plan.company_id.id, project_line)]
             vals_list.append(
@@ -459,31 +485,46 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
             mail_auto_subscribe_no_notify=True, mail_create_nolog=True
         ).create(vals_list)
 
-    @api.model
-    def _move_fiscal_task(self, task, deadline, vals):
-        """A changed plan moves the deadline of an open return; done ones keep
-        theirs."""
-        if task.is_closed:
-            return
-        new = {
-            "date_deadline": datetime.combine(deadline, DEADLINE_TIME),
-            "accountancy_deadline_type": vals["accountancy_deadline_type"],
-            "accountancy_in_schedule": vals["accountancy_in_schedule"],
+    def _move_fiscal_tasks(self, plans, moved):
+        """A changed plan moves the deadline of an open return and gives it to
+        the employee of the plan's role for it when that role changed; done
+        ones keep theirs. ``moved``: [(task, deadline, task values)]."""
+        moved = [item for item in moved if not item[0].is_closed]
+        new_roles = {
+            vals["accountancy_role_id"]
+            for task, __, vals in moved
+            if task.accountancy_role_id
+            and task.accountancy_role_id.id != vals["accountancy_role_id"]
         }
-        if any(task[fname] != value for fname, value in new.items()):
-            task.write(new)
+        users = self._get_team_users(plans, new_roles) if new_roles else {}
+        for task, deadline, vals in moved:
+            new = {
+                "date_deadline": datetime.combine(deadline, DEADLINE_TIME),
+                "accountancy_deadline_type": vals["accountancy_deadline_type"],
+                "accountancy_in_schedule": vals["accountancy_in_schedule"],
+            }
+            changed = {
+                fname: value for fname, value in new.items() if task[fname] != value
+            }
+            role_id = vals["accountancy_role_id"]
+            if task.accountancy_role_id.id != role_id:
+                changed["accountancy_role_id"] = role_id
+                # A return generated before it had a role keeps its assignees.
+                if task.accountancy_role_id:
+                    user = users.get((task.partner_id.id, role_id))
+                    changed["user_ids"] = [Command.set(user.ids if user else [])]
+            if changed:
+                task.write(changed)
 
-    def _get_team_users(self, plans, lines):
-        """{(client id, service line): user} from the year's client teams: the
-        user of the employee in the service's role, else of the relationship
-        manager; no entry when neither has a user."""
-        role_of_line = {line: self.env.ref(SERVICE_ROLES[line]) for line in lines}
-        roles = self.env["accountancy.role"].union(*role_of_line.values())
+    def _get_team_users(self, plans, role_ids):
+        """{(client id, role id): user} from the year's client teams: the user
+        of the employee in the role, else of the relationship manager; no
+        entry when neither has a user."""
         assignments = self.env["accountancy.assignment"].search_fetch(
             [
                 ("year", "=", self.year),
                 ("partner_id", "in", plans.partner_id.ids),
-                ("role_id", "in", roles.ids),
+                ("role_id", "in", list(role_ids)),
             ],
             ["partner_id", "role_id", "employee_id"],
         )
@@ -497,10 +538,10 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
         managers = plans.partner_id._accountancy_manager_users(self.year)
         users = {}
         for partner_id in plans.partner_id.ids:
-            for line, role in role_of_line.items():
-                user = team.get((partner_id, role.id)) or managers.get(partner_id)
+            for role_id in role_ids:
+                user = team.get((partner_id, role_id)) or managers.get(partner_id)
                 if user:
-                    users[(partner_id, line)] = user
+                    users[(partner_id, role_id)] = user
         return users
 
     def _get_projects(self, needed):

@@ -30,8 +30,9 @@ registry.category("web_tour.tours").add("accountancy_fiscal_tour", {
             trigger: 'a[data-menu-xmlid="accountancy_crm.accountancy_fiscal_returns_menu"]',
             run: "click",
         },
+        // The returns' own search box, not the monitor's still on screen.
         {
-            trigger: ".o_searchview_input",
+            trigger: '.o_control_panel:contains("Returns and filings") .o_searchview_input',
             run: "edit Tour Fiscal Person && press Enter",
         },
         { trigger: ".o_searchview_facet:contains(Tour Fiscal Person)" },
