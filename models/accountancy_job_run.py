@@ -18,6 +18,10 @@ THRESHOLD_PARAM = "accountancy_crm.job_threshold"
 DEFAULT_THRESHOLD = 200
 BATCH_SIZE_PARAM = "accountancy_crm.job_batch_size"
 DEFAULT_BATCH_SIZE = 100
+# How often queue_job runs a batch whose job hit a concurrency error or lost
+# its database connection, before the batch is reported failed.
+MAX_RETRIES_PARAM = "accountancy_crm.job_max_retries"
+DEFAULT_MAX_RETRIES = 10
 
 # operation: the model whose _accountancy_run_batch(year, partners, first)
 # does the work of one batch.
@@ -117,6 +121,14 @@ class AccountancyJobRun(models.Model):
             return max(int(value), 1) if value else DEFAULT_BATCH_SIZE
         except ValueError:
             return DEFAULT_BATCH_SIZE
+
+    @api.model
+    def _accountancy_max_retries(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(MAX_RETRIES_PARAM)
+        try:
+            return max(int(value), 1) if value else DEFAULT_MAX_RETRIES
+        except ValueError:
+            return DEFAULT_MAX_RETRIES
 
     @api.model
     def _accountancy_use_jobs(self, partners):
@@ -230,6 +242,7 @@ class AccountancyJobRun(models.Model):
         retried by queue_job)."""
         self.ensure_one()
         run = self.sudo()
+        was_running = run.state == "running"
         run.write({"date_end": fields.Datetime.now()})
         run.env.flush_all()
         states = run.batch_ids.mapped("state")
@@ -242,7 +255,9 @@ class AccountancyJobRun(models.Model):
         if "pending" not in states:
             vals["state"] = "failed" if "failed" in states else "done"
         run.write(vals)
-        if run.state != "running":
+        # A batch ending late (its job ran after the run had been ended) does
+        # not tell the user a second time.
+        if was_running and run.state != "running":
             run._accountancy_notify_end()
 
     def _accountancy_notify_end(self):
