@@ -168,6 +168,7 @@ class AccountancyJobRunBatch(models.Model):
             with self.env.cr.savepoint():
                 self._accountancy_check_jobs(wait_seconds=5)
         except OperationalError as error:
+            self.env.invalidate_all()
             _logger.info(
                 "Batches %s left to the check of ended jobs: %s", self.ids, error
             )

@@ -6,7 +6,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.sql_db import connection_info_for
 from odoo.tests import tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
@@ -526,13 +526,15 @@ class TestRetryableErrors(AccountancyCrmCommon):
         self.addCleanup(connection.close)
         return connection
 
+    @mute_logger("odoo.sql_db")
     def test_lost_connection_and_concurrency_are_retried(self):
         # A backend terminated as an administrator, or a restart of
         # PostgreSQL, would.
         other = self._connect().cursor()
         other.execute("SELECT pg_backend_pid()")
         pid = other.fetchone()[0]
-        self.env.cr.execute(SQL("SELECT pg_terminate_backend(%s)", pid))
+        # With a timeout: returns once the backend is gone.
+        self.env.cr.execute(SQL("SELECT pg_terminate_backend(%s, 10000)", pid))
         with self.assertRaises(psycopg2.OperationalError) as lost:
             other.execute("SELECT 1")
         self.assertTrue(is_retryable(lost.exception))

@@ -271,11 +271,23 @@ class TestJobRunEndToEnd(BaseCase):
         )
         return connection
 
-    def _terminate_waiting(self, holder, monitor):
-        """Wait until backends wait for a lock of ``holder``, then terminate
-        them as an administrator (or a restart of PostgreSQL) would; return
-        their pids."""
+    def _terminate_waiting(self, holder, monitor, run_id):
+        """Wait until backends wait for a lock of ``holder`` and the other
+        batches of the run are done (so that the run row is free), then
+        terminate the waiting ones as an administrator (or a restart of
+        PostgreSQL) would; return their pids."""
         cursor = monitor.cursor()
+
+        def others_done():
+            cursor.execute(
+                "SELECT array_agg(state ORDER BY sequence)"
+                " FROM accountancy_job_run_batch WHERE run_id = %s",
+                [run_id],
+            )
+            states = cursor.fetchone()[0] or []
+            return states[1:] and set(states[1:]) == {"done"}
+
+        self.assertTrue(wait_until(others_done, TIMEOUT))
         holder_cursor = holder.cursor()
         holder_cursor.execute("SELECT pg_backend_pid()")
         holder_pid = holder_cursor.fetchone()[0]
@@ -290,7 +302,7 @@ class TestJobRunEndToEnd(BaseCase):
 
         pids = wait_until(waiting, TIMEOUT)
         for pid in pids:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+            cursor.execute("SELECT pg_terminate_backend(%s, 10000)", [pid])
         return pids
 
     def _committed_count(self, monitor, table, partner_ids):
@@ -339,7 +351,7 @@ class TestJobRunEndToEnd(BaseCase):
         monitor = self._connect(autocommit=True)
         holder = self._hold_plan(first_batch[1])
         run_id = self._committed(lambda env: self._start(env, partner_ids), uid=admin)
-        self.assertTrue(self._terminate_waiting(holder, monitor))
+        self.assertTrue(self._terminate_waiting(holder, monitor, run_id))
         # The batch had made projects and tasks: none of them is kept.
         self.assertEqual(self._committed_count(monitor, "project_task", first_batch), 0)
         self.assertEqual(
@@ -369,7 +381,7 @@ class TestJobRunEndToEnd(BaseCase):
         monitor = self._connect(autocommit=True)
         holder = self._hold_plan(first_batch[1])
         run_id = self._committed(lambda env: self._start(env, partner_ids), uid=admin)
-        self.assertTrue(self._terminate_waiting(holder, monitor))
+        self.assertTrue(self._terminate_waiting(holder, monitor, run_id))
         holder.rollback()
         self.assertEqual(self._run_state(run_id), "failed")
         outcome = self._outcome(run_id, partner_ids)
