@@ -457,7 +457,8 @@ class TestJobRun(JobRunCommon):
         job = Job.load(self.env, second.job_uuid)
         job.set_cancelled()
         job.store()
-        dead = self._found_dead(third)
+        self._found_dead(third)
+        dead = self.env["queue.job"].search([("uuid", "=", third.job_uuid)])
         self.assertEqual((dead.state, dead.exc_name), ("failed", "JobFoundDead"))
         # Nothing told the run yet.
         self.assertEqual(
@@ -546,13 +547,14 @@ class TestRetryableErrors(AccountancyCrmCommon):
         blocker = self._connect()
         cursor = blocker.cursor()
         cursor.execute("SET lock_timeout = '5s'")
-        cursor.execute("SELECT id FROM res_country WHERE code = 'NL' FOR UPDATE")
+        # NO KEY UPDATE: the test's own rows refer to countries (key share).
+        cursor.execute("SELECT id FROM res_country WHERE code = 'AQ' FOR NO KEY UPDATE")
         with (
             self.assertRaises(psycopg2.errors.LockNotAvailable) as locked,
             self.env.cr.savepoint(),
         ):
             self.env.cr.execute(
-                SQL("SELECT id FROM res_country WHERE code = 'NL' FOR UPDATE NOWAIT")
+                SQL("SELECT id FROM res_country WHERE code = 'AQ' FOR UPDATE NOWAIT")
             )
         blocker.rollback()
         self.assertTrue(is_retryable(locked.exception))
