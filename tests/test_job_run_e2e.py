@@ -256,6 +256,8 @@ class TestJobRunEndToEnd(BaseCase):
             ).action_generate()
             rows = self._task_rows(env, partner_ids)
             cr.rollback()
+        # The parameter's value read in that transaction stays in the cache.
+        self.registry.clear_cache()
         return rows
 
     def _hold_plan(self, partner_id):
@@ -323,7 +325,7 @@ class TestJobRunEndToEnd(BaseCase):
 
         return wait_until(lambda: self._committed(state), TIMEOUT)
 
-    def _outcome(self, run_id, partner_ids):
+    def _run_outcome(self, run_id, partner_ids):
         def outcome(env):
             run = env["accountancy.job.run"].browse(run_id)
             jobs = env["queue.job"].search(
@@ -335,8 +337,13 @@ class TestJobRunEndToEnd(BaseCase):
                 "jobs": sorted(jobs.mapped("state")),
                 "retries": max(jobs.mapped("retry")),
                 "rows": self._task_rows(env, partner_ids),
+                # The messages telling the starter that the run has ended.
                 "messages": env["mail.message"].search_count(
-                    [("model", "=", run._name), ("res_id", "=", run.id)]
+                    [
+                        ("model", "=", run._name),
+                        ("res_id", "=", run.id),
+                        ("partner_ids", "in", run.user_id.partner_id.ids),
+                    ]
                 ),
             }
 
@@ -359,7 +366,7 @@ class TestJobRunEndToEnd(BaseCase):
         )
         holder.rollback()
         self.assertEqual(self._run_state(run_id), "done")
-        outcome = self._outcome(run_id, partner_ids)
+        outcome = self._run_outcome(run_id, partner_ids)
         # The job of the first batch ran again (queue_job's retry), and the
         # end result is the synchronous one, every task once.
         self.assertEqual(outcome["jobs"], ["done"] * 3)
@@ -384,7 +391,7 @@ class TestJobRunEndToEnd(BaseCase):
         self.assertTrue(self._terminate_waiting(holder, monitor, run_id))
         holder.rollback()
         self.assertEqual(self._run_state(run_id), "failed")
-        outcome = self._outcome(run_id, partner_ids)
+        outcome = self._run_outcome(run_id, partner_ids)
         self.assertEqual(outcome["batches"], ["failed", "done", "done"])
         self.assertIn("Max. retries (1) reached", outcome["errors"][0])
         self.assertEqual(outcome["jobs"], ["done", "done", "failed"])
@@ -398,7 +405,7 @@ class TestJobRunEndToEnd(BaseCase):
 
         self._committed(retry, uid=admin)
         self.assertEqual(self._run_state(run_id), "done")
-        outcome = self._outcome(run_id, partner_ids)
+        outcome = self._run_outcome(run_id, partner_ids)
         self.assertEqual(outcome["batches"], ["done"] * 3)
         self.assertEqual(outcome["rows"], expected)
         self.assertEqual(outcome["messages"], 2)
