@@ -168,23 +168,18 @@ WORKERS ?= $(shell echo $$((2 * $$(nproc) + 1)))
 SERVE_PORT ?= 8069
 GEVENT_PORT ?= 8072
 SERVE_ARGS ?=
-# The websocket process (gevent) loads its plug-ins with pkg_resources, which
-# (setuptools < 70) cannot find distributions whose dist-info folder has the
-# normalised name (zope_interface-*.dist-info): the process would die and be
-# restarted in a loop. A copy of their metadata under the dotted name, on
-# PYTHONPATH, lets pkg_resources find them.
+# The websocket process (gevent) finds zope.interface and zope.event through
+# the copy of their metadata that tools/setup_env.sh (make setup) makes in
+# PKG_METADATA, on its PYTHONPATH (see there why).
 PKG_METADATA := $(BUILD)/pkg_metadata
 SERVE_CMD = PYTHONPATH=$(PKG_METADATA) ODOO_QUEUE_JOB_HOST=127.0.0.1 ODOO_QUEUE_JOB_PORT=$(SERVE_PORT) \
 	$(ODOO) -d $(DB) --db-filter='^$(DB)$$' --load=base,web,queue_job \
 	--workers=$(WORKERS) --max-cron-threads=1 --proxy-mode \
 	--http-port=$(SERVE_PORT) --gevent-port=$(GEVENT_PORT) $(SERVE_ARGS)
 .PHONY: serve serve-only loadtest two-nodes pkg-metadata
-pkg-metadata:
-	@for d in $$($(VENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/zope_*.dist-info; do \
-		[ -d "$$d" ] || continue; name=$$(basename $$d | sed 's/^zope_/zope./'); \
-		mkdir -p $(PKG_METADATA)/$$name && cp $$d/METADATA $(PKG_METADATA)/$$name/; \
-	done
-serve: setup pkg-metadata
+# Made by make setup; kept as a name for the targets that list it.
+pkg-metadata: setup
+serve: setup
 	@if ! psql -lqt | cut -d'|' -f1 | grep -qw "$(DB)"; then \
 		echo "Creating database $(DB) with $(MODULE) and demo data"; \
 		$(ODOO) -d $(DB) -i $(MODULE) --stop-after-init --log-level=warn; \
@@ -218,7 +213,7 @@ serve-only:
 # runner: every queued relation change reaches a loopback receiver exactly
 # once and every queued job runs exactly once (tools/two_nodes.py asserts it).
 TWO_NODES_DB ?= $(TEST_DB)_two_nodes
-two-nodes: setup pkg-metadata
+two-nodes: setup
 	dropdb --if-exists $(TWO_NODES_DB)
 	createdb -T $(TEST_DB) $(TWO_NODES_DB)
 	$(VENV)/bin/python tools/two_nodes.py --conf $(CONF) --db $(TWO_NODES_DB) \

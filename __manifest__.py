@@ -103,6 +103,8 @@
         "views/accountancy_menus.xml",
         # workflow: example automation rules (inactive)
         "data/base_automation_data.xml",
+        # jobs: failure hook of the batch jobs, check of ended jobs
+        "data/accountancy_job_run_data.xml",
     ],
     "demo": [
         "demo/accountancy_crm_demo.xml",

@@ -17,6 +17,9 @@ from .parameters import Param, get_param, int_at_least
 
 JOB_THRESHOLD = Param("accountancy_crm.job_threshold", 200, int_at_least(0))
 JOB_BATCH_SIZE = Param("accountancy_crm.job_batch_size", 100, int_at_least(1))
+# How often queue_job runs a batch whose job hit a concurrency error or lost
+# its database connection, before the batch is reported failed.
+JOB_MAX_RETRIES = Param("accountancy_crm.job_max_retries", 10, int_at_least(1))
 
 # operation: the model whose _accountancy_run_batch(year, partners, first)
 # does the work of one batch.
@@ -108,6 +111,10 @@ class AccountancyJobRun(models.Model):
     @api.model
     def _accountancy_batch_size(self):
         return get_param(self.env, JOB_BATCH_SIZE)
+
+    @api.model
+    def _accountancy_max_retries(self):
+        return get_param(self.env, JOB_MAX_RETRIES)
 
     @api.model
     def _accountancy_use_jobs(self, partners):
@@ -221,6 +228,7 @@ class AccountancyJobRun(models.Model):
         retried by queue_job)."""
         self.ensure_one()
         run = self.sudo()
+        was_running = run.state == "running"
         run.write({"date_end": fields.Datetime.now()})
         run.env.flush_all()
         states = run.batch_ids.mapped("state")
@@ -233,7 +241,9 @@ class AccountancyJobRun(models.Model):
         if "pending" not in states:
             vals["state"] = "failed" if "failed" in states else "done"
         run.write(vals)
-        if run.state != "running":
+        # A batch ending late (its job ran after the run had been ended) does
+        # not tell the user a second time.
+        if was_running and run.state != "running":
             run._accountancy_notify_end()
 
     def _accountancy_notify_end(self):

@@ -1,15 +1,43 @@
 import logging
 
-from psycopg2 import OperationalError
+from psycopg2 import InterfaceError, OperationalError
 
 from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
+from odoo.tools import SQL
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .accountancy_job_run import OPERATION_MODELS
 
 _logger = logging.getLogger(__name__)
+
+RETRY_SECONDS = 5
+# PostgreSQL error classes of a lost connection: the server shut down or
+# terminated the backend (57P01-57P03), or the connection failed (08xxx).
+CONNECTION_LOST_CODES = ("57P01", "57P02", "57P03")
+# queue_job states of a job that will not run (again) by itself.
+JOB_ENDED_STATES = ("done", "failed", "cancelled")
+
+
+def is_retryable(error):
+    """Whether a database error in a batch calls for running the batch again:
+    a concurrency error (serialization failure, deadlock, lock not available)
+    or a lost connection (PostgreSQL restarted, the backend terminated, the
+    network gone). Either way the transaction is gone: nothing of it was
+    committed, and the next run of the job starts from the committed state."""
+    if isinstance(error, InterfaceError):
+        # psycopg2 raises it on a connection that is already closed.
+        return True
+    code = getattr(error, "pgcode", None)
+    if code is None:
+        # "server closed the connection unexpectedly" comes without a code.
+        return isinstance(error, OperationalError)
+    return (
+        code in PG_CONCURRENCY_ERRORS_TO_RETRY
+        or code in CONNECTION_LOST_CODES
+        or code.startswith("08")
+    )
 
 
 class AccountancyJobRunBatch(models.Model):
@@ -49,6 +77,7 @@ class AccountancyJobRunBatch(models.Model):
 
     def _accountancy_enqueue(self):
         """One queue job per batch, run as the user who enqueues it."""
+        max_retries = self.env["accountancy.job.run"]._accountancy_max_retries()
         for batch in self.sudo():
             run = batch.run_id
             job = (
@@ -61,17 +90,30 @@ class AccountancyJobRunBatch(models.Model):
                         batch=batch.sequence + 1,
                         total=run.batch_count,
                     ),
-                    max_retries=10,
+                    max_retries=max_retries,
                 )
                 ._accountancy_run()
             )
             batch.job_uuid = job.uuid
 
     def _accountancy_run(self):
-        """The job of one batch: the operation on the batch's clients that are
-        still active, in a savepoint. An error of the operation marks the batch
-        failed with the error (nothing of it is kept); a concurrency error is
-        left to queue_job, which runs the job again."""
+        """The job of one batch. A database error that a new run of the job
+        cures (a concurrency error, a lost connection), wherever it happens in
+        the job, is handed to queue_job as a RetryableJobError: the transaction
+        is rolled back and the job runs again later, up to its max_retries."""
+        try:
+            self._accountancy_run_once()
+        except (OperationalError, InterfaceError) as error:
+            if not is_retryable(error):
+                raise
+            _logger.info("Batch %s: %s; the job runs again", self.ids, error)
+            raise RetryableJobError(str(error), seconds=RETRY_SECONDS) from error
+
+    def _accountancy_run_once(self):
+        """The operation on the batch's clients that are still active, in a
+        savepoint. An error of the operation marks the batch failed with the
+        error (nothing of it is kept); a retryable database error is raised
+        on (see _accountancy_run)."""
         self.ensure_one()
         batch = self.sudo()
         if batch.state != "pending":
@@ -89,15 +131,15 @@ class AccountancyJobRunBatch(models.Model):
                         run.year, partners, first=batch.sequence == 0
                     )
                 self.env.flush_all()
-        except OperationalError as error:
-            if error.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY:
-                raise RetryableJobError(str(error), seconds=5) from error
-            raise
+        except (OperationalError, InterfaceError) as error:
+            if is_retryable(error):
+                raise
+            # E.g. a statement timeout: the savepoint undid the batch.
+            batch._accountancy_failed(error)
         except RetryableJobError:
             raise
         except Exception as error:  # noqa: BLE001 - reported on the batch
-            _logger.info("Batch %s of run %s failed: %s", batch.id, run.id, error)
-            batch.write({"state": "failed", "error": str(error)})
+            batch._accountancy_failed(error)
         else:
             batch.write(
                 {
@@ -107,3 +149,139 @@ class AccountancyJobRunBatch(models.Model):
                 }
             )
         run._accountancy_batch_ended()
+
+    def _accountancy_failed(self, error):
+        _logger.info("Batch %s of run %s failed: %s", self.id, self.run_id.id, error)
+        self.write({"state": "failed", "error": str(error)})
+
+    # ------------------------------------------------------------------
+    # Jobs that ended without their batch
+    # ------------------------------------------------------------------
+
+    def _accountancy_job_failed(self, **fail_vals):
+        """Called by queue_job when the job of the batch has failed for good
+        (an error it does not retry, or its retries used up), in a transaction
+        of its own: the batch is reported failed at once. When that cannot be
+        done now (the run is busy in another transaction), the check of ended
+        jobs does it as soon as it runs."""
+        try:
+            with self.env.cr.savepoint():
+                self._accountancy_check_jobs(wait_seconds=5)
+        except OperationalError as error:
+            self.env.invalidate_all()
+            _logger.info(
+                "Batches %s left to the check of ended jobs: %s", self.ids, error
+            )
+        if self.sudo().filtered(lambda batch: batch.state == "pending"):
+            cron = self.env.ref(
+                "accountancy_crm.ir_cron_job_run_check", raise_if_not_found=False
+            )
+            if cron:
+                cron.sudo()._trigger()
+
+    @api.model
+    def _accountancy_cron_check_jobs(self):
+        """The pending batches of running runs whose job has ended without
+        running them: failed for good (also when queue_job's runner found the
+        job dead after too many tries, which bypasses the failure hook),
+        cancelled, set to done by hand, or deleted."""
+        self.sudo().search(
+            [("state", "=", "pending"), ("run_id.state", "=", "running")]
+        )._accountancy_check_jobs()
+
+    def _accountancy_check_jobs(self, wait_seconds=0):
+        """Mark failed, with the reason, the batches of ``self`` that are
+        still pending while their job has ended, and end their runs. Rows
+        another transaction holds (a batch at work, a job failing in the
+        transaction that queue_job has not rolled back yet) are waited for at
+        most ``wait_seconds``, else left for the next check."""
+        batches = self.sudo().filtered(lambda batch: batch.state == "pending")
+        if not batches:
+            return
+        jobs = {
+            job.uuid: job
+            for job in self.env["queue.job"]
+            .sudo()
+            .search_fetch(
+                [("uuid", "in", [uuid for uuid in batches.mapped("job_uuid") if uuid])],
+                ["uuid", "state", "exc_name", "exc_message", "exc_info"],
+            )
+        }
+        errors = {}
+        for batch in batches:
+            job = jobs.get(batch.job_uuid)
+            if job and job.state not in JOB_ENDED_STATES:
+                continue
+            errors[batch.id] = batch._accountancy_job_error(job)
+        if not errors:
+            return
+        candidates = batches.browse(list(errors))
+        runs = self._accountancy_lock_free(
+            "accountancy_job_run", candidates.run_id.ids, wait_seconds
+        )
+        candidates = candidates.filtered(lambda batch: batch.run_id.id in runs)
+        locked = self._accountancy_lock_free(
+            "accountancy_job_run_batch", candidates.ids, wait_seconds
+        )
+        candidates = candidates.filtered(lambda batch: batch.id in locked)
+        for batch in candidates:
+            _logger.info("Batch %s: %s", batch.id, errors[batch.id])
+            batch.write({"state": "failed", "error": errors[batch.id]})
+        for run in candidates.run_id:
+            run._accountancy_batch_ended()
+
+    def _accountancy_job_error(self, job):
+        """Why the batch did not run, from its ``job`` (empty when deleted)."""
+        if not job:
+            return self.env._("The background job of this batch no longer exists.")
+        if job.state == "cancelled":
+            return self.env._("The background job of this batch was cancelled.")
+        if job.state == "done":
+            return self.env._(
+                "The background job of this batch was set to done without running it."
+            )
+        lines = (job.exc_info or "").strip().splitlines()
+        reason = job.exc_message or (lines[-1] if lines else "") or job.exc_name
+        return self.env._(
+            "The background job of this batch failed: %(reason)s", reason=reason
+        )
+
+    @api.model
+    def _accountancy_lock_free(self, table, ids, wait_seconds=0):
+        """The ids of the rows of ``table`` among ``ids`` locked for this
+        transaction: without ``wait_seconds`` the ones no other transaction
+        holds; with it all of them, waiting at most that long (else
+        LockNotAvailable is raised)."""
+        if not ids:
+            return set()
+        self.env.flush_all()
+        # Raw SQL: the ORM cannot lock rows (SKIP LOCKED, a lock timeout).
+        cr = self.env.cr
+        if not wait_seconds:
+            cr.execute(
+                SQL(
+                    "SELECT id FROM %s WHERE id = ANY(%s) ORDER BY id"
+                    " FOR UPDATE SKIP LOCKED",
+                    SQL.identifier(table),
+                    list(ids),
+                )
+            )
+            return {row[0] for row in cr.fetchall()}
+        cr.execute(SQL("SELECT current_setting('lock_timeout')"))
+        previous = cr.fetchone()[0]
+        cr.execute(
+            SQL(
+                "SELECT set_config('lock_timeout', %s, true)",
+                f"{int(wait_seconds * 1000)}ms",
+            )
+        )
+        cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                SQL.identifier(table),
+                list(ids),
+            )
+        )
+        locked = {row[0] for row in cr.fetchall()}
+        cr.execute(SQL("SELECT set_config('lock_timeout', %s, true)", previous))
+        return locked

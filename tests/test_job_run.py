@@ -1,22 +1,23 @@
-from datetime import date
+from datetime import date, datetime, timedelta
 
-import odoo.tests.common as odoo_tests_common
+import psycopg2
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
+from odoo.sql_db import connection_info_for
 from odoo.tests import tagged
+from odoo.tools import SQL, mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-# queue_job's test helpers (18.0.4.1) register themselves in a table of Odoo's
-# test module that older 18.0 sources do not have yet; an empty one is what
-# those sources would hold.
-if not hasattr(odoo_tests_common, "SETATTR_SOURCES"):
-    odoo_tests_common.SETATTR_SOURCES = {}
-
-from odoo.addons.queue_job.tests.common import trap_jobs
-
-from ..models.accountancy_job_run import JOB_BATCH_SIZE, JOB_THRESHOLD
+from ..models.accountancy_job_run import (
+    JOB_BATCH_SIZE,
+    JOB_MAX_RETRIES,
+    JOB_THRESHOLD,
+)
+from ..models.accountancy_job_run_batch import is_retryable
 from .common import AccountancyCrmCommon
+from .queue_job_helpers import Database, Job, trap_jobs
 
 # Written by the ORM itself, different on every run of the same work.
 VOLATILE = {"id", "create_date", "create_uid", "write_date", "write_uid"}
@@ -436,3 +437,163 @@ class TestJobRun(JobRunCommon):
             )
         with self.assertRaises(AccessError):
             run.with_user(self.user_employee).read(["state"])
+
+    def _run_job_of(self, batch):
+        """Run the queue job of ``batch`` as queue_job's controller does: the
+        job's method, then the job marked done."""
+        job = Job.load(self.env, batch.job_uuid)
+        job.set_started()
+        job.perform()
+        job.set_done()
+        job.store()
+
+    def _found_dead(self, batch):
+        """The job of ``batch`` starts and its worker dies, again and again,
+        until queue_job's runner gives it up: the runner's own query, which
+        re-queues jobs whose lock is free, marks it failed (JobFoundDead)
+        without calling any hook."""
+        requeue = Database.__new__(Database)._query_requeue_dead_jobs()
+        for _attempt in range(self.Run._accountancy_max_retries() + 2):
+            job = Job.load(self.env, batch.job_uuid)
+            if job.state == "failed":
+                return job
+            job.set_enqueued()
+            # Enqueued more than the runner's 10 s grace period ago.
+            job.date_enqueued = datetime.now() - timedelta(minutes=1)
+            job.set_started()
+            job.store()
+            self.env.flush_all()
+            self.env.cr.execute(requeue)
+            self.env.invalidate_all()
+        return Job.load(self.env, batch.job_uuid)
+
+    def test_job_given_up_fails_the_batch_and_can_be_retried(self):
+        """A run whose job queue_job gave up (or that was cancelled) does not
+        stay running: the check of ended jobs reports the batch failed with
+        the reason, the run ends failed and its starter is told; a retry runs
+        the batches again, to the result of the synchronous path."""
+        self.env["ir.config_parameter"].set_param(JOB_MAX_RETRIES.key, "2")
+        expected = self._sync_result(self._generate, self._task_rows)
+        self._generate()
+        run = self._run_of("task_generation")
+        first, second, third = run.batch_ids
+        jobs = self.env["queue.job"].search(
+            [("uuid", "in", run.batch_ids.mapped("job_uuid"))]
+        )
+        self.assertEqual(len(jobs), 3)
+        self.assertEqual(set(jobs.mapped("max_retries")), {2})
+        self._run_job_of(first)
+        self.assertEqual(first.state, "done")
+        job = Job.load(self.env, second.job_uuid)
+        job.set_cancelled()
+        job.store()
+        self._found_dead(third)
+        dead = self.env["queue.job"].search([("uuid", "=", third.job_uuid)])
+        self.assertEqual((dead.state, dead.exc_name), ("failed", "JobFoundDead"))
+        # Nothing told the run yet.
+        self.assertEqual(
+            (run.state, second.state, third.state), ("running", "pending", "pending")
+        )
+        self.env["accountancy.job.run.batch"]._accountancy_cron_check_jobs()
+        self.assertEqual((second.state, third.state), ("failed", "failed"))
+        self.assertIn("cancelled", second.error)
+        self.assertIn("Job found dead after too many retries", third.error)
+        self.assertEqual(
+            (run.state, run.done_count, run.failed_count), ("failed", 1, 2)
+        )
+        message = self.env["mail.message"].search(
+            [("model", "=", run._name), ("res_id", "=", run.id)]
+        )
+        self.assertEqual(len(message), 1)
+        self.assertIn("2 failed batches of 3", str(message.body))
+        # A second check changes nothing and tells nobody again.
+        self.env["accountancy.job.run.batch"]._accountancy_cron_check_jobs()
+        self.assertEqual(
+            self.env["mail.message"].search_count(
+                [("model", "=", run._name), ("res_id", "=", run.id)]
+            ),
+            1,
+        )
+        with trap_jobs() as trap:
+            run.with_user(self.user_planner).action_retry()
+            self.assertEqual(run.state, "running")
+            trap.assert_jobs_count(2)
+            trap.perform_enqueued_jobs()
+        self.assertEqual((run.state, run.done_count, run.failed_count), ("done", 3, 0))
+        self.assertEqual(self._task_rows(), expected)
+
+    def test_running_jobs_are_left_alone(self):
+        """The check does not touch batches whose job is still pending,
+        enqueued or started."""
+        self._generate()
+        run = self._run_of("task_generation")
+        first, second, third = run.batch_ids
+        job = Job.load(self.env, second.job_uuid)
+        job.set_enqueued()
+        job.store()
+        job = Job.load(self.env, third.job_uuid)
+        job.set_started()
+        job.store()
+        self.env["accountancy.job.run.batch"]._accountancy_cron_check_jobs()
+        self.assertEqual(run.batch_ids.mapped("state"), ["pending"] * 3)
+        self.assertEqual(run.state, "running")
+        # A job deleted by hand: its batch can never run.
+        self.env["queue.job"].search([("uuid", "=", first.job_uuid)]).unlink()
+        self.env["accountancy.job.run.batch"]._accountancy_cron_check_jobs()
+        self.assertEqual(first.state, "failed")
+        self.assertIn("no longer exists", first.error)
+        self.assertEqual(run.state, "running")
+
+
+@tagged("post_install", "-at_install")
+class TestRetryableErrors(AccountancyCrmCommon):
+    """Which real database errors make queue_job run a batch again."""
+
+    def _connect(self):
+        """A connection of its own to the test database (not from Odoo's
+        pool: it may be killed)."""
+        __, info = connection_info_for(self.env.cr.dbname)
+        connection = psycopg2.connect(**info)
+        self.addCleanup(connection.close)
+        return connection
+
+    @mute_logger("odoo.sql_db")
+    def test_lost_connection_and_concurrency_are_retried(self):
+        # A backend terminated as an administrator, or a restart of
+        # PostgreSQL, would.
+        other = self._connect().cursor()
+        other.execute("SELECT pg_backend_pid()")
+        pid = other.fetchone()[0]
+        # With a timeout: returns once the backend is gone.
+        self.env.cr.execute(SQL("SELECT pg_terminate_backend(%s, 10000)", pid))
+        with self.assertRaises(psycopg2.OperationalError) as lost:
+            other.execute("SELECT 1")
+        self.assertTrue(is_retryable(lost.exception))
+        with self.assertRaises(psycopg2.InterfaceError) as closed:
+            other.execute("SELECT 1")
+        self.assertTrue(is_retryable(closed.exception))
+
+        # A row another transaction holds: a concurrency error.
+        blocker = self._connect()
+        cursor = blocker.cursor()
+        cursor.execute("SET lock_timeout = '5s'")
+        # NO KEY UPDATE: the test's own rows refer to countries (key share).
+        cursor.execute("SELECT id FROM res_country WHERE code = 'AQ' FOR NO KEY UPDATE")
+        with (
+            self.assertRaises(psycopg2.errors.LockNotAvailable) as locked,
+            self.env.cr.savepoint(),
+        ):
+            self.env.cr.execute(
+                SQL("SELECT id FROM res_country WHERE code = 'AQ' FOR UPDATE NOWAIT")
+            )
+        blocker.rollback()
+        self.assertTrue(is_retryable(locked.exception))
+
+        # A statement that took too long: the same batch would again.
+        with (
+            self.assertRaises(psycopg2.errors.QueryCanceled) as slow,
+            self.env.cr.savepoint(),
+        ):
+            self.env.cr.execute(SQL("SET LOCAL statement_timeout = '10ms'"))
+            self.env.cr.execute(SQL("SELECT pg_sleep(1)"))
+        self.assertFalse(is_retryable(slow.exception))

@@ -69,7 +69,27 @@ if ! as_postgres psql -tAc "SELECT 1 FROM pg_roles WHERE rolname='$DB_USER'" | g
     as_postgres psql -qc "CREATE ROLE $DB_USER LOGIN SUPERUSER PASSWORD '${DB_PASSWORD:-odoo}'"
 fi
 
-# 6. Odoo configuration used by run, test and bench.
+# 6. The websocket process of a multi-worker server (gevent) loads its plug-ins
+# with pkg_resources, which (setuptools < 70) does not find distributions
+# whose dist-info folder has the normalised name (zope_interface-*.dist-info):
+# the process would die at start and be started again in a loop. A copy of
+# their metadata under the dotted name, on the PYTHONPATH of make serve, lets
+# pkg_resources find them. Brought up to date each time (it follows the
+# virtualenv), in place: a running server may read it at any moment.
+purelib=$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+mkdir -p "$BUILD/pkg_metadata"
+for d in "$purelib"/zope_*.dist-info; do
+    [ -d "$d" ] || continue
+    name=$(basename "$d" | sed 's/^zope_/zope./')
+    mkdir -p "$BUILD/pkg_metadata/$name"
+    cp -p "$d/METADATA" "$BUILD/pkg_metadata/$name/"
+done
+for d in "$BUILD"/pkg_metadata/zope.*.dist-info; do
+    [ -d "$d" ] || continue
+    [ -d "$purelib/$(basename "$d" | sed 's/^zope\./zope_/')" ] || rm -rf "$d"
+done
+
+# 7. Odoo configuration used by run, test and bench.
 site_addons=$("$VENV/bin/python" -c "import odoo.addons, os; print(','.join(p for p in odoo.addons.__path__ if 'site-packages' in p))")
 cat > "$BUILD/odoo.conf" <<CONF
 [options]
