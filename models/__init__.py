@@ -57,3 +57,5 @@ from . import res_company_fiscal
 from . import accountancy_fiscal_monitor
 from . import accountancy_job_run
 from . import accountancy_job_run_batch
+from . import sale_order_template
+from . import base_import_import

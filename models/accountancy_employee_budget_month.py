@@ -90,7 +90,7 @@ class AccountancyEmployeeBudgetMonth(models.Model):
 
     @api.constrains("productive_hours", "control_hours")
     def _check_hours(self):
-        labels = dict(MONTHS)
+        labels = dict(self._fields["month"]._description_selection(self.env))
         for line in self:
             if line.productive_hours < 0 or line.control_hours < 0:
                 raise ValidationError(

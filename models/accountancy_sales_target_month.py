@@ -40,7 +40,7 @@ class AccountancySalesTargetMonth(models.Model):
 
     @api.constrains("amount", "won_count")
     def _check_amounts(self):
-        labels = dict(MONTHS)
+        labels = dict(self._fields["month"]._description_selection(self.env))
         for line in self:
             if line.amount < 0 or line.won_count < 0:
                 raise ValidationError(

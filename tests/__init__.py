@@ -68,3 +68,5 @@ from . import test_job_run_e2e
 from . import test_partner_same_number_warning
 from . import test_advisory_matrix_open
 from . import test_automation_rules
+from . import test_dutch_messages
+from . import test_words_screens
