@@ -16,9 +16,12 @@ class BaseImportImport(models.TransientModel):
         become the file's numbering, and the imported names, which the screen
         looks up by ``rows``, move along. Completely empty lines, which Odoo
         drops before importing, are not counted."""
-        result = super().execute_import(fields, columns, options, dryrun=dryrun)
         if self.res_model not in dict(IMPORT_MODELS):
-            return result
+            return super().execute_import(fields, columns, options, dryrun=dryrun)
+        # A user who may not create the records is refused at once, as the
+        # import button of Getting started refuses them.
+        self.env[self.res_model].check_access("create")
+        result = super().execute_import(fields, columns, options, dryrun=dryrun)
         header = 1 if options.get("has_headers") else 0
         offset = (options.get("skip") or 0) + header
         for message in result.get("messages", []):
