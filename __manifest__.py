@@ -21,6 +21,7 @@
         "web_widget_x2many_2d_matrix",
         "queue_job",
         "base_automation",
+        "base_import",
     ],
     "external_dependencies": {"python": ["python-stdnum", "icalendar", "openpyxl"]},
     "data": [
@@ -37,13 +38,10 @@
         "wizards/accountancy_intake_wizard_views.xml",
         "wizards/accountancy_approval_reject_wizard_views.xml",
         "wizards/accountancy_strategy_recompute_wizard_views.xml",
-        "views/res_partner_views.xml",
         "views/res_partner_relation_views.xml",
         "views/accountancy_client_group_views.xml",
-        "views/accountancy_sector_views.xml",
         "views/accountancy_role_views.xml",
         "views/accountancy_assignment_views.xml",
-        "views/hr_employee_views.xml",
         "views/accountancy_intake_profile_views.xml",
         "views/res_config_settings_views.xml",
         "views/accountancy_score_criterion_views.xml",
@@ -55,6 +53,8 @@
         "views/accountancy_advisory_status_views.xml",
         "views/res_partner_planning_views.xml",
         "wizards/accountancy_reassign_wizard_views.xml",
+        # after the reassign wizard, whose action its button opens
+        "views/hr_employee_views.xml",
         "wizards/accountancy_advisory_matrix_views.xml",
         "views/accountancy_advisory_service_views.xml",
         "views/accountancy_hour_norm_views.xml",
@@ -72,6 +72,10 @@
         "views/crm_stage_views.xml",
         "views/crm_lead_views.xml",
         "views/accountancy_contact_moment_views.xml",
+        # the relation card after the actions its buttons open, and the sectors
+        # after the relations action they open
+        "views/res_partner_views.xml",
+        "views/accountancy_sector_views.xml",
         # sales: quote approval and outcome
         "data/sale_order_data.xml",
         "wizards/accountancy_quote_reject_wizard_views.xml",

@@ -59,3 +59,5 @@ from . import accountancy_fiscal_monitor
 from . import accountancy_job_run
 from . import accountancy_job_run_batch
 from . import accountancy_partner_duplicate
+from . import sale_order_template
+from . import base_import_import

@@ -477,9 +477,9 @@ class AccountancyClientAcceptance(models.Model):
                         "The next review date %(review)s of %(acceptance)s is before "
                         "its acceptance date %(date)s: choose a review date on or "
                         "after the acceptance date.",
-                        review=acceptance.next_review_date,
+                        review=format_date(self.env, acceptance.next_review_date),
                         acceptance=acceptance.display_name,
-                        date=acceptance.date,
+                        date=format_date(self.env, acceptance.date),
                     )
                 )
 
@@ -804,7 +804,11 @@ class AccountancyClientAcceptance(models.Model):
         blocked = clients.filtered(lambda p: status[p.id] not in allowed)
         if not blocked:
             return True
-        labels = dict(ACCEPTANCE_STATUSES)
+        labels = dict(
+            self.env["res.partner"]
+            ._fields["acceptance_state"]
+            ._description_selection(self.env)
+        )
         operations = {
             "quote_confirm": self.env._("confirm a quotation"),
             "project_create": self.env._("create a project"),
@@ -880,7 +884,7 @@ class AccountancyClientAcceptance(models.Model):
                         "The Wwft review of %(client)s was due on %(date)s: start "
                         "a new review with the compliance officers.",
                         client=acceptance.partner_id.display_name,
-                        date=acceptance.next_review_date,
+                        date=format_date(self.env, acceptance.next_review_date),
                     ),
                     "date_deadline": max(acceptance.next_review_date, today),
                     "user_id": (user or self.env.user).id,

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_date
 
 CHANNELS = [
     ("phone", "Phone"),
@@ -91,9 +92,9 @@ class AccountancyContactMoment(models.Model):
                         "The next contact date (%(next)s) of contact moment "
                         "'%(subject)s' is before the contact moment itself "
                         "(%(date)s). Choose a later next contact date.",
-                        next=moment.next_contact_date,
+                        next=format_date(self.env, moment.next_contact_date),
                         subject=moment.subject,
-                        date=day,
+                        date=format_date(self.env, day),
                     )
                 )
 

@@ -102,7 +102,9 @@ class AccountancyHourNorm(models.Model):
                     "There is already an hour norm of %(service)s for %(role)s "
                     "(client type: %(client_type)s): change that norm instead of "
                     "adding a second one.",
-                    service=dict(SERVICES)[service],
+                    service=dict(
+                        self._fields["service"]._description_selection(self.env)
+                    )[service],
                     role=role.display_name,
                     client_type=client_type.display_name or self.env._("any"),
                 )

@@ -6,6 +6,7 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
+from odoo.tools.misc import format_date, format_datetime, formatLang
 
 # Version of the layout of the frozen data, stored in the JSON so that a later
 # change of the layout can still read old snapshots.
@@ -155,6 +156,7 @@ class AccountancySnapshot(models.Model):
             )
 
     @api.depends("data_json")
+    @api.depends_context("lang")
     def _compute_data_html(self):
         QWeb = self.env["ir.qweb"]
         for snapshot in self:
@@ -576,15 +578,14 @@ class AccountancySnapshot(models.Model):
 
     @api.model
     def _format_value(self, value):
-        """A JSON value as Dutch readers expect it: dd-mm-yyyy dates, decimal
-        comma, Yes/No."""
+        """A JSON value in the reader's language: its date format and decimal
+        separators (dd-mm-yyyy and 1.234,50 in Dutch), Yes/No."""
         if value is None or value == [] or value == {}:
             return ""
         if isinstance(value, bool):
             return self.env._("Yes") if value else self.env._("No")
         if isinstance(value, float):
-            text = f"{value:,.2f}"
-            return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+            return formatLang(self.env, value)
         if isinstance(value, int):
             return str(value)
         if isinstance(value, list):
@@ -601,15 +602,12 @@ class AccountancySnapshot(models.Model):
                 f"{k}: {self._format_value(v)}" for k, v in sorted(value.items())
             )
         text = str(value)
-        match = DATETIME_RE.match(text)
-        if match:
-            stamp = fields.Datetime.context_timestamp(
-                self, fields.Datetime.to_datetime(text)
+        if DATETIME_RE.match(text):
+            return format_datetime(
+                self.env, text, tz=self.env.context.get("tz"), dt_format=False
             )
-            return f"{stamp:%d-%m-%Y %H:%M}"
-        match = DATE_RE.match(text)
-        if match:
-            return f"{match[3]}-{match[2]}-{match[1]}"
+        if DATE_RE.match(text):
+            return format_date(self.env, text)
         return text
 
     @api.model

@@ -252,14 +252,11 @@ class CrmLead(models.Model):
             .with_company(company)
             .create(
                 {
-                    "name": self.env._(
-                        "%(client)s - %(opportunity)s",
-                        client=client.name,
-                        opportunity=self.name,
+                    **self.env["project.project"]._accountancy_naming_values(
+                        client, self.name, self.user_id
                     ),
                     "partner_id": client.id,
                     "company_id": company.id,
-                    "user_id": self.user_id.id,
                     "allow_billable": True,
                     "accountancy_lead_id": self.id,
                     "type_ids": [

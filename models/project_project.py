@@ -46,6 +46,21 @@ class ProjectProject(models.Model):
         help="The opportunity this project was made from (Convert to project).",
     )
 
+    @api.model
+    def _accountancy_naming_values(self, client, name, manager):
+        """Name and project manager of a client's project made from a sale,
+        the same whether Convert to project on the opportunity or the
+        confirmation of its quote makes it: "<client> - <opportunity or
+        order>", managed by the salesperson."""
+        return {
+            "name": self.env._(
+                "%(client)s - %(opportunity)s",
+                client=client.commercial_partner_id.name,
+                opportunity=name,
+            ),
+            "user_id": manager.id,
+        }
+
     @api.model_create_multi
     def create(self, vals_list):
         # Wwft: the settings may forbid creating a project for a client without

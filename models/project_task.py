@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_date
 
 from .access_checks import check_caller
 from .fiscal_deadlines import DEADLINE_TYPES, TAXES
@@ -92,7 +93,7 @@ class ProjectTask(models.Model):
                         "%(task)s cannot have been filed on %(date)s: that is in the "
                         "future. Enter the date the return was filed.",
                         task=task.display_name,
-                        date=task.accountancy_filed_on,
+                        date=format_date(self.env, task.accountancy_filed_on),
                     )
                 )
             end = task.accountancy_period_end
@@ -103,8 +104,8 @@ class ProjectTask(models.Model):
                         "ends on %(end)s and a return is filed at the end of the "
                         "period or later. Check the filing date.",
                         task=task.display_name,
-                        date=task.accountancy_filed_on,
-                        end=end,
+                        date=format_date(self.env, task.accountancy_filed_on),
+                        end=format_date(self.env, end),
                     )
                 )
 

@@ -1,13 +1,13 @@
 import re
 
 from dateutil.relativedelta import relativedelta
-from markupsafe import Markup, escape
 from stdnum.nl import bsn as nl_bsn
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
+from odoo.tools.misc import get_lang
 
 from . import import_bisect, protected_fields
 from .access_checks import USER_GROUP, check_caller
@@ -228,6 +228,12 @@ class ResPartner(models.Model):
         domain=[("type_id.is_shareholding", "=", True)],
     )
     holding_tree = fields.Html(compute="_compute_holding_tree", sanitize=False)
+    current_share_total = fields.Float(
+        string="Total of current shares (%)",
+        compute="_compute_current_share_total",
+        help="The shares of the current shareholders together; ended "
+        "shareholdings are left out.",
+    )
     kvk_legal_form_text = fields.Char(
         string="KvK legal form",
         help="Legal form as the KvK register writes it, kept when it does not map "
@@ -846,9 +852,23 @@ class ResPartner(models.Model):
         "shareholder_relation_ids.share_percentage",
         "participation_relation_ids.share_percentage",
     )
+    @api.depends_context("lang")
     def _compute_holding_tree(self):
         for partner in self:
             partner.holding_tree = partner._render_holding_tree()
+
+    @api.depends(
+        "shareholder_relation_ids.share_percentage",
+        "shareholder_relation_ids.date_end",
+    )
+    def _compute_current_share_total(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            partner.current_share_total = sum(
+                relation.share_percentage
+                for relation in partner.shareholder_relation_ids
+                if not relation.date_end or relation.date_end >= today
+            )
 
     @api.depends("kvk_branch_number")
     def _compute_same_vat_partner_id(self):
@@ -1446,8 +1466,9 @@ class ResPartner(models.Model):
 
     def _render_holding_tree(self):
         """The holding structure around this partner, from its ultimate
-        shareholders down to its last subsidiaries, as nested HTML lists.
-        One query per level of the structure."""
+        shareholders down to its last subsidiaries, as nested HTML lists
+        (template res_partner_holding_tree). One query per level of the
+        structure."""
         self.ensure_one()
         if not self.id:
             return False
@@ -1482,32 +1503,32 @@ class ResPartner(models.Model):
             for p in self.browse(list(relevant)).with_context(active_test=False)
         }
 
-        def render(node, pct, path):
-            label = escape(names.get(node, ""))
-            if node == self.id:
-                label = Markup("<strong>%s</strong>") % label
-            else:
-                label = Markup('<a href="/odoo/res.partner/%s">%s</a>') % (node, label)
-            if pct is not None:
-                label += Markup(' <span class="text-muted">(%s %%)</span>') % (
-                    f"{pct:g}"
-                )
+        lang = self.env["res.lang"]._lang_get(get_lang(self.env).code)
+
+        def node(partner_id, pct, path):
             kids = [
-                (kid, kid_pct)
+                node(kid, kid_pct, path | {kid})
                 for kid, kid_pct in sorted(
-                    children.get(node, {}).items(), key=lambda kv: names.get(kv[0], "")
+                    children.get(partner_id, {}).items(),
+                    key=lambda kv: names.get(kv[0], ""),
                 )
                 if kid in relevant and kid not in path
             ]
-            inner = Markup("").join(
-                render(kid, kid_pct, path | {kid}) for kid, kid_pct in kids
-            )
-            if inner:
-                inner = Markup("<ul>%s</ul>") % inner
-            return Markup('<li data-partner-id="%s">%s%s</li>') % (node, label, inner)
+            return {
+                "id": partner_id,
+                "name": names.get(partner_id, ""),
+                "current": partner_id == self.id,
+                "percentage": (
+                    None if pct is None else lang.format("%g", pct, grouping=True)
+                ),
+                "children": kids,
+            }
 
-        body = Markup("").join(render(root, None, {root}) for root in roots)
-        return Markup('<ul class="o_accountancy_holding_tree">%s</ul>') % body
+        tree = [node(root, None, {root}) for root in roots]
+        html = self.env["ir.qweb"]._render(
+            "accountancy_crm.res_partner_holding_tree", {"nodes": tree}
+        )
+        return html.strip()
 
     def _accountancy_check_bsn(self):
         # Runs as superuser so that the check also holds when a user without the

@@ -24,6 +24,18 @@ class SaleOrderLine(models.Model):
         aggregator="sum",
     )
 
+    @api.depends_context("accountancy_line_label")
+    def _compute_display_name(self):
+        # The pre-calculation's column of service lines names each line by its
+        # service only: Odoo's name adds the order and the client, the same on
+        # every row of one quote.
+        if not self.env.context.get("accountancy_line_label"):
+            return super()._compute_display_name()
+        for line in self:
+            line.display_name = (line.name or "").split("\n", 1)[0] or (
+                line.product_id.display_name
+            )
+
     @api.depends("precalculation_line_ids.hours")
     def _compute_accountancy_precalculated_hours(self):
         for line in self:
@@ -116,8 +128,29 @@ class SaleOrderLine(models.Model):
             return self.accountancy_precalculated_hours
         return super()._convert_qty_company_hours(dest_company)
 
+    def _timesheet_create_project(self):
+        """The project a confirmed quote creates is named and managed as the
+        one Convert to project makes (project.project._accountancy_naming_values),
+        after the opportunity when the quote has one."""
+        project = super()._timesheet_create_project()
+        order = self.order_id
+        project.write(
+            self.env["project.project"]._accountancy_naming_values(
+                order.partner_id,
+                order.opportunity_id.name or order.name,
+                order.user_id,
+            )
+        )
+        return project
+
     def _timesheet_create_task_prepare_values(self, project):
         values = super()._timesheet_create_task_prepare_values(project)
+        # Odoo puts the order's name before the task's in a project that was
+        # not made by this line (e.g. by Convert to project): the tasks are
+        # named after their service either way, the project names the client.
+        prefix = "%s - " % (self.order_id.name or "")
+        if not project.sale_line_id and values["name"].startswith(prefix):
+            values["name"] = values["name"][len(prefix) :]
         if self.precalculation_line_ids:
             # Also for services sold at fixed quantities ("manual"), for which
             # Odoo plans no hours.

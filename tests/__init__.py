@@ -72,3 +72,5 @@ from . import test_partner_duplicate_service
 from . import test_house_helpers
 from . import test_fiscal_calendar_roles
 from . import test_fiscal_calendar_import
+from . import test_dutch_messages
+from . import test_words_screens

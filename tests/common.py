@@ -504,3 +504,13 @@ class KvkServerMixin(KvkTimeoutMixin):
         cls.kvk_server = KvkTestServer().start()
         cls.addClassCleanup(cls.kvk_server.stop)
         cls.kvk_server.configure(cls.env)
+
+
+def dutch_env(env):
+    """``env`` of a Dutch user: Dutch active with this module's translations,
+    as a Dutch firm has them (its date format dd-mm-yyyy, decimal comma)."""
+    env["res.lang"]._activate_lang("nl_NL")
+    env["ir.module.module"].search(
+        [("name", "=", "accountancy_crm")]
+    )._update_translations(["nl_NL"], overwrite=True)
+    return env(context=dict(env.context, lang="nl_NL"))

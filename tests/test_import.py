@@ -105,6 +105,9 @@ class TestImport(AccountancyCrmCommon):
         )
         self.assertTrue(self._errors(result), result)
         self.assertIn("12AB", " ".join(m["message"] for m in self._errors(result)))
+        # On the file's line 3, counting the header as line 1 (Odoo's screen
+        # said "row 1", the index of the data row).
+        self.assertEqual({m["record"] for m in self._errors(result)}, {3})
         self.assertEqual(self._count_partners(["Csv Good B.V.", "Csv Bad B.V."]), 0)
         # Real run: the same, nothing saved.
         result = self._import_wizard(bad_file).execute_import(

@@ -281,7 +281,10 @@ class TestImportTemplates(AccountancyCrmCommon):
         result = self._import("res.partner", content, ["name", "parent_id"])
         errors = self._errors(result)
         self.assertEqual(len(errors), 1, result["messages"])
-        self.assertEqual(errors[0]["rows"], {"from": 1, "to": 1})
+        # Line 3 of the file (the header is line 1), as the screen shows it
+        # for a record's error (record) and a column's error (rows + 1).
+        self.assertEqual(errors[0]["record"], 3)
+        self.assertEqual(errors[0]["rows"], {"from": 2, "to": 2})
         self.assertIn("K-404", errors[0]["message"])
         self.assertFalse(self.Partner.search([("name", "=", "New Contact")]))
         result = self._import(
@@ -310,7 +313,8 @@ class TestImportTemplates(AccountancyCrmCommon):
         )
         errors = self._errors(result)
         # the unknown code, and the required employee that is missing
-        self.assertEqual({e["rows"]["from"] for e in errors}, {1}, result["messages"])
+        # both on line 3 of the file
+        self.assertEqual({e["record"] for e in errors}, {3}, result["messages"])
         self.assertIn("XXX", errors[0]["message"])
         result = self._import(
             "accountancy.assignment",
@@ -408,12 +412,13 @@ class TestImportTemplates(AccountancyCrmCommon):
         errors = self._errors(result)
         self.assertEqual(len(errors), 30, [e["message"] for e in errors])
         self.assertEqual(len(result["messages"]), 30)
-        by_row = {error["rows"]["from"]: error for error in errors}
-        self.assertEqual(set(by_row), set(bad_rows))
+        # Each on its line of the file: data row 0 is line 2, under the header.
+        by_line = {error["record"]: error for error in errors}
+        self.assertEqual(set(by_line), {index + 2 for index in bad_rows})
         for index, kind in bad_rows.items():
             with self.subTest(row=index, kind=kind):
-                self.assertEqual(by_row[index]["rows"]["to"], index)
-                self.assertIn(reasons[kind], by_row[index]["message"])
+                self.assertEqual(by_line[index + 2]["rows"]["to"], index + 1)
+                self.assertIn(reasons[kind], by_line[index + 2]["message"])
         self.assertEqual(Partner.search_count(domain), 0)
 
         # The real import of the faulty file saves nothing either.

@@ -125,6 +125,43 @@ class TestLeadProject(LeadProjectCommon):
         self.lead.action_accountancy_convert_project()
         self.assertEqual(self._client_projects(), project)
 
+    def test_both_paths_name_the_project_and_tasks_alike(self):
+        """Convert to project and the confirmation of a quote without it make
+        the same project: "<client> - <opportunity>", managed by the
+        salesperson, its tasks named after their services."""
+        expected_name = "%s - %s" % (self.client.name, self.lead.name)
+        order = self._quote(
+            self.lead, [(self.product_bookkeeping, 4), (self.product_vat, 4)]
+        )
+        self.lead.action_accountancy_convert_project()
+        converted = self.lead.accountancy_project_id
+        converted_tasks = self.Task.search([("project_id", "=", converted.id)])
+        # The same opportunity again, without the conversion.
+        lead = self.lead.copy({"name": self.lead.name})
+        confirmed_order = self._quote(
+            lead, [(self.product_bookkeeping, 4), (self.product_vat, 4)]
+        )
+        confirmed_order.action_confirm()
+        confirmed = confirmed_order.project_id
+        self.assertTrue(confirmed)
+        self.assertNotEqual(confirmed, converted)
+        for project in (converted, confirmed):
+            with self.subTest(project=project.name):
+                self.assertEqual(project.name, expected_name)
+                self.assertEqual(project.user_id, self.salesman)
+        titles = sorted(line.name.split("\n")[0] for line in order.order_line)
+        self.assertEqual(sorted(converted_tasks.mapped("name")), titles)
+        self.assertEqual(
+            sorted(confirmed_order.order_line.task_id.mapped("name")), titles
+        )
+        # A quote without opportunity: named after the order.
+        alone = self._order([(self.product_vat, 4)], user_id=self.salesman.id)
+        alone.action_confirm()
+        self.assertEqual(
+            alone.project_id.name, "%s - %s" % (self.client.name, alone.name)
+        )
+        self.assertEqual(alone.project_id.user_id, self.salesman)
+
     def test_convert_without_quote_gives_an_empty_project(self):
         self.lead.action_accountancy_convert_project()
         project = self.lead.accountancy_project_id

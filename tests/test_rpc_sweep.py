@@ -67,6 +67,11 @@ ARGUMENTS = {
         {"create_sector": True},
     ),
     "message_post": ([], {"body": "Sweep"}),
+    # a test run (dryrun) of the one-column file of the builder below
+    "base_import.import.execute_import": (
+        [["name"], ["name"], {"has_headers": True, "separator": ",", "quoting": '"'}],
+        {"dryrun": True},
+    ),
     # report_xlsx passes a workbook object, which JSON cannot carry.
     "generate_xlsx_report": ([None, {}, []], {}),
 }
@@ -235,6 +240,14 @@ class TestRpcSweep(KvkServerMixin, HttpCase):
             "accountancy.task.generation.wizard": lambda: env[
                 "accountancy.task.generation.wizard"
             ].create({}),
+            "base_import.import": lambda: env["base_import.import"].create(
+                {
+                    "res_model": "res.partner",
+                    "file": b"name\nSweep Import B.V.\n",
+                    "file_type": "text/csv",
+                    "file_name": "sweep.csv",
+                }
+            ),
             "hr.employee": lambda: employees[0],
             "res.config.settings": lambda: env["res.config.settings"].create({}),
             "res.partner": lambda: client,

@@ -16,6 +16,7 @@ from .common import (
     RSIN_VALID,
     VAT_VALID,
     AccountancyCrmCommon,
+    dutch_env,
 )
 
 
@@ -594,13 +595,24 @@ class TestSnapshot(AccountancyCrmCommon):
                 self.Snapshot.create({"partner_id": client.id, "reason": "Again"})
 
     def test_display_is_dutch_friendly(self):
-        Snapshot = self.Snapshot
-        self.assertEqual(Snapshot._format_value(1234.5), "1.234,50")
-        self.assertEqual(Snapshot._format_value("2025-03-31"), "31-03-2025")
+        """Amounts and dates in the reader's language: Dutch for a Dutch user,
+        English for an English one."""
+        Snapshot = self.Snapshot.with_context(lang="en_US")
+        self.assertEqual(Snapshot._format_value(1234.5), "1,234.50")
+        self.assertEqual(Snapshot._format_value("2025-03-31"), "03/31/2025")
         self.assertEqual(Snapshot._format_value(True), "Yes")
         self.assertEqual(Snapshot._format_value(None), "")
-        snapshot = self._freeze()
+        dutch = dutch_env(self.env)
+        Dutch = Snapshot.with_env(dutch)
+        self.assertEqual(Dutch._format_value(1234.5), "1.234,50")
+        self.assertEqual(Dutch._format_value("2025-03-31"), "31-03-2025")
+        self.assertEqual(Dutch._format_value("2025-03-31 08:05:00")[:10], "31-03-2025")
+        self.assertEqual(Dutch._format_value(True), "Ja")
+        snapshot = self._freeze().with_context(lang="en_US")
         html = snapshot.data_html
         self.assertIn("Private limited company (bv)", html)
-        # the service plan's date of this year, as dd-mm-yyyy
+        # the service plan's date of this year, as mm/dd/yyyy, in Dutch as
+        # dd-mm-yyyy
+        self.assertTrue(re.search(r"\d{2}/\d{2}/" + str(self.this_year), html))
+        html = snapshot.with_env(dutch).data_html
         self.assertTrue(re.search(r"\d{2}-\d{2}-" + str(self.this_year), html))
