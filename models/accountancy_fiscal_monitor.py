@@ -206,6 +206,7 @@ class AccountancyFiscalMonitor(models.Model):
             ["tax", "tax_year", "month_end:day"],
             ["returns:sum", "filed:sum", "required_percentage:max"],
         )
+        labels = dict(self._fields["status"]._description_selection(self.env))
         summary = {}
         for tax, tax_year, month_end, total, filed, percentage in groups:
             behind, status = schedule_status(total, filed, percentage)
@@ -215,7 +216,7 @@ class AccountancyFiscalMonitor(models.Model):
                 "required_percentage": percentage,
                 "behind": behind,
                 "status": status,
-                "status_label": dict(SCHEDULE_STATUSES)[status],
+                "status_label": labels[status],
             }
         return summary
 
