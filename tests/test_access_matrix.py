@@ -18,6 +18,8 @@ OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 EXPECTED_ACCESS = {
     # Extended for the first invoice date (lifecycle stage); rights from account.
     "account.move": ("", "", "", "", ""),
+    # Extended for the module's import templates; rights from base_import.
+    "base_import.import": ("rwc", "rwc", "rwc", "rwc", "rwc"),
     # Identity documents of the client acceptance: compliance officers only.
     "accountancy.acceptance.document": ("", "", "", "", "rwcu"),
     "accountancy.advisory.matrix": ("", "rwcu", "rwcu", "rwcu", "rwcu"),
@@ -102,6 +104,8 @@ EXPECTED_ACCESS = {
     # Employee codes for users without HR rights: hr's own read access.
     "hr.employee.public": ("r", "r", "r", "r", "r"),
     "product.template": ("r", "r", "r", "r", "r"),
+    # Its name made translatable; rights from sale_management (sales users).
+    "sale.order.template": ("", "", "", "", ""),
     "project.project": ("r", "r", "rwcu", "r", "r"),
     "project.task": ("rwcu", "rwcu", "rwcu", "rwcu", "rwcu"),
     "report.accountancy_crm.capacity_overview_xlsx": ("", "", "", "", ""),
