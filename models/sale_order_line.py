@@ -146,10 +146,16 @@ class SaleOrderLine(models.Model):
     def _timesheet_create_task_prepare_values(self, project):
         values = super()._timesheet_create_task_prepare_values(project)
         # Odoo puts the order's name before the task's in a project that was
-        # not made by this line (e.g. by Convert to project): the tasks are
-        # named after their service either way, the project names the client.
+        # not made by this line. In the project Convert to project made for
+        # the opportunity the tasks are named after their service, as in the
+        # project a confirmed quote makes: the project names the client. Other
+        # shared projects keep Odoo's naming.
         prefix = "%s - " % (self.order_id.name or "")
-        if not project.sale_line_id and values["name"].startswith(prefix):
+        if (
+            not project.sale_line_id
+            and project.accountancy_lead_id
+            and values["name"].startswith(prefix)
+        ):
             values["name"] = values["name"][len(prefix) :]
         if self.precalculation_line_ids:
             # Also for services sold at fixed quantities ("manual"), for which
