@@ -70,11 +70,13 @@ class AccountancyJobRun(models.Model):
     batch_ids = fields.One2many("accountancy.job.run.batch", "run_id", readonly=True)
     partner_count = fields.Integer(string="Clients", readonly=True)
     batch_count = fields.Integer(string="Batches", readonly=True)
-    done_count = fields.Integer(string="Batches done", readonly=True)
-    failed_count = fields.Integer(string="Batches failed", readonly=True)
+    # Counted from the batches, which their jobs write: a job that wrote the
+    # run's row would conflict with every other batch running at that time.
+    done_count = fields.Integer(string="Batches done", compute="_compute_progress")
+    failed_count = fields.Integer(string="Batches failed", compute="_compute_progress")
     skipped_names = fields.Text(
         string="Skipped clients",
-        readonly=True,
+        compute="_compute_progress",
         help="Clients archived after the run was started: left out.",
     )
 
@@ -98,6 +100,18 @@ class AccountancyJobRun(models.Model):
                 "%(operation)s %(year)s",
                 operation=labels.get(run.operation, ""),
                 year=run.year,
+            )
+
+    @api.depends("batch_ids.state", "batch_ids.skipped_names")
+    def _compute_progress(self):
+        for run in self:
+            batches = run.batch_ids
+            states = batches.mapped("state")
+            run.done_count = states.count("done")
+            run.failed_count = states.count("failed")
+            run.skipped_names = (
+                "\n".join(name for name in batches.mapped("skipped_names") if name)
+                or False
             )
 
     # ------------------------------------------------------------------
@@ -221,30 +235,21 @@ class AccountancyJobRun(models.Model):
     # Ending
     # ------------------------------------------------------------------
 
-    def _accountancy_batch_ended(self):
-        """Count the ended batches and end the run after its last one. The
-        write locks the run row: two batches ending at once cannot both miss
-        each other (the second gets a serialization failure, and its job is
-        retried by queue_job)."""
+    def _accountancy_end(self):
+        """End the run once none of its batches is pending: its state, its
+        end date and the message to the user who started it, once."""
         self.ensure_one()
         run = self.sudo()
-        was_running = run.state == "running"
-        run.write({"date_end": fields.Datetime.now()})
-        run.env.flush_all()
         states = run.batch_ids.mapped("state")
-        skipped = [name for name in run.batch_ids.mapped("skipped_names") if name]
-        vals = {
-            "done_count": states.count("done"),
-            "failed_count": states.count("failed"),
-            "skipped_names": "\n".join(skipped) or False,
-        }
-        if "pending" not in states:
-            vals["state"] = "failed" if "failed" in states else "done"
-        run.write(vals)
-        # A batch ending late (its job ran after the run had been ended) does
-        # not tell the user a second time.
-        if was_running and run.state != "running":
-            run._accountancy_notify_end()
+        if run.state != "running" or "pending" in states:
+            return
+        run.write(
+            {
+                "state": "failed" if "failed" in states else "done",
+                "date_end": fields.Datetime.now(),
+            }
+        )
+        run._accountancy_notify_end()
 
     def _accountancy_notify_end(self):
         """Tell the user who started the run that it has ended, in their
@@ -308,12 +313,6 @@ class AccountancyJobRun(models.Model):
                 raise running._accountancy_refuse_running()
             failed = run.sudo().batch_ids.filtered(lambda b: b.state == "failed")
             failed.write({"state": "pending", "error": False})
-            run.sudo().write(
-                {
-                    "state": "running",
-                    "date_end": False,
-                    "failed_count": 0,
-                }
-            )
+            run.sudo().write({"state": "running", "date_end": False})
             failed._accountancy_enqueue()
         return True

@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 
 from psycopg2 import InterfaceError, OperationalError
 
@@ -38,6 +39,20 @@ def is_retryable(error):
         or code in CONNECTION_LOST_CODES
         or code.startswith("08")
     )
+
+
+@contextmanager
+def retried_by_queue_job(what):
+    """Hand a database error that a new run of the job cures (see
+    is_retryable) to queue_job as a RetryableJobError: the transaction is
+    rolled back and the job runs again later, up to its max_retries."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as error:
+        if not is_retryable(error):
+            raise
+        _logger.info("%s: %s; the job runs again", what, error)
+        raise RetryableJobError(str(error), seconds=RETRY_SECONDS) from error
 
 
 class AccountancyJobRunBatch(models.Model):
@@ -97,23 +112,27 @@ class AccountancyJobRunBatch(models.Model):
             batch.job_uuid = job.uuid
 
     def _accountancy_run(self):
-        """The job of one batch. A database error that a new run of the job
-        cures (a concurrency error, a lost connection), wherever it happens in
-        the job, is handed to queue_job as a RetryableJobError: the transaction
-        is rolled back and the job runs again later, up to its max_retries."""
-        try:
+        """The job of one batch."""
+        with retried_by_queue_job(f"Batch {self.ids}"):
             self._accountancy_run_once()
-        except (OperationalError, InterfaceError) as error:
-            if not is_retryable(error):
-                raise
-            _logger.info("Batch %s: %s; the job runs again", self.ids, error)
-            raise RetryableJobError(str(error), seconds=RETRY_SECONDS) from error
+
+    def _accountancy_end_run(self):
+        """The job a batch enqueues as it ends, which ends its run once no
+        batch is pending any more. The batch's own job does not write the run:
+        its row would be written by every batch running at that time, and all
+        but the first would lose their whole work to a serialization failure.
+        This job is short, commits with the batch's state, and sees every
+        batch ended before it; of two that end the run at once, the second is
+        run again and finds it ended."""
+        with retried_by_queue_job(f"End of run {self.run_id.ids}"):
+            self.sudo().run_id._accountancy_end()
 
     def _accountancy_run_once(self):
         """The operation on the batch's clients that are still active, in a
         savepoint. An error of the operation marks the batch failed with the
         error (nothing of it is kept); a retryable database error is raised
-        on (see _accountancy_run)."""
+        on (see retried_by_queue_job). The run is ended by a job of its own
+        (see _accountancy_end_run)."""
         self.ensure_one()
         batch = self.sudo()
         if batch.state != "pending":
@@ -148,7 +167,11 @@ class AccountancyJobRunBatch(models.Model):
                     "skipped_names": "\n".join(skipped.mapped("display_name")) or False,
                 }
             )
-        run._accountancy_batch_ended()
+        self.with_delay(
+            description=self.env._("%(run)s: end", run=run.name),
+            max_retries=self.env["accountancy.job.run"]._accountancy_max_retries(),
+            priority=5,
+        )._accountancy_end_run()
 
     def _accountancy_failed(self, error):
         _logger.info("Batch %s of run %s failed: %s", self.id, self.run_id.id, error)
@@ -228,7 +251,7 @@ class AccountancyJobRunBatch(models.Model):
             _logger.info("Batch %s: %s", batch.id, errors[batch.id])
             batch.write({"state": "failed", "error": errors[batch.id]})
         for run in candidates.run_id:
-            run._accountancy_batch_ended()
+            run._accountancy_end()
 
     def _accountancy_job_error(self, job):
         """Why the batch did not run, from its ``job`` (empty when deleted)."""

@@ -15,4 +15,11 @@ from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.jobrunner.runner import Database
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-__all__ = ["Database", "Job", "trap_jobs"]
+__all__ = ["Database", "Job", "perform_all_jobs", "trap_jobs"]
+
+
+def perform_all_jobs(trap):
+    """Perform the trapped jobs and the jobs they enqueue, as queue_job's
+    runner would, until none is left."""
+    while trap.enqueued_jobs:
+        trap.perform_enqueued_jobs()

@@ -17,7 +17,7 @@ from ..models.accountancy_job_run import (
 )
 from ..models.accountancy_job_run_batch import is_retryable
 from .common import AccountancyCrmCommon
-from .queue_job_helpers import Database, Job, trap_jobs
+from .queue_job_helpers import Database, Job, perform_all_jobs, trap_jobs
 
 # Written by the ORM itself, different on every run of the same work.
 VOLATILE = {"id", "create_date", "create_uid", "write_date", "write_uid"}
@@ -188,7 +188,7 @@ class TestJobRun(JobRunCommon):
             self.assertEqual(run.state, "running")
             trap.assert_jobs_count(3)
             self.assertFalse(self._task_rows())
-            trap.perform_enqueued_jobs()
+            perform_all_jobs(trap)
         self.assertEqual(self._task_rows(), expected)
         self.assertEqual((run.state, run.done_count, run.failed_count), ("done", 3, 0))
         message = self.env["mail.message"].search(
@@ -200,7 +200,7 @@ class TestJobRun(JobRunCommon):
     def test_batch_is_idempotent(self):
         with trap_jobs() as trap:
             self._generate()
-            trap.perform_enqueued_jobs()
+            perform_all_jobs(trap)
         before = self._task_rows()
         projects = self.env["project.project"].search_count([])
         Wizard = self.env["accountancy.task.generation.wizard"]
@@ -226,7 +226,7 @@ class TestJobRun(JobRunCommon):
             self.assertEqual(second.state, "pending")
             self.assertEqual(len(self._task_rows()), 2 * 17)
             # queue_job runs every job again; the first batch does nothing.
-            trap.perform_enqueued_jobs()
+            perform_all_jobs(trap)
         self.assertEqual(self._task_rows(), expected)
         self.assertEqual(run.state, "done")
         self.assertEqual(third.state, "done")
@@ -241,7 +241,7 @@ class TestJobRun(JobRunCommon):
             self.env["ir.config_parameter"].set_param(
                 "accountancy_crm.acceptance_block_planning_tasks", "unaccepted"
             )
-            trap.perform_enqueued_jobs()
+            perform_all_jobs(trap)
         self.assertEqual(
             (run.state, run.failed_count, run.done_count), ("failed", 3, 0)
         )
@@ -261,7 +261,7 @@ class TestJobRun(JobRunCommon):
             run.with_user(self.user_planner).action_retry()
             self.assertEqual(run.state, "running")
             trap.assert_jobs_count(3)
-            trap.perform_enqueued_jobs()
+            perform_all_jobs(trap)
         self.assertEqual((run.state, run.failed_count, run.done_count), ("done", 0, 3))
         self.assertEqual(self._task_rows(), expected)
         with self.assertRaisesRegex(UserError, "no failed batches"):
@@ -283,7 +283,7 @@ class TestJobRun(JobRunCommon):
         with trap_jobs() as trap:
             self._generate()
             self.clients[2].action_archive()
-            trap.perform_enqueued_jobs()
+            perform_all_jobs(trap)
         run = self._run_of("task_generation")
         self.assertEqual(run.state, "done")
         self.assertEqual(run.skipped_names, self.clients[2].display_name)
@@ -333,7 +333,7 @@ class TestJobRun(JobRunCommon):
             rollover()
             run = self._run_of("planning_rollover")
             self.assertTrue(run.batch_count >= 3)
-            trap.perform_enqueued_jobs()
+            perform_all_jobs(trap)
         self.assertEqual(run.state, "done")
         self.assertEqual(rows(), expected)
         self.assertTrue(expected[1])
@@ -360,7 +360,7 @@ class TestJobRun(JobRunCommon):
         with trap_jobs() as trap:
             recompute()
             trap.assert_jobs_count(3)
-            trap.perform_enqueued_jobs()
+            perform_all_jobs(trap)
         self.assertEqual(self._run_of("strategy_recompute").state, "done")
         self.assertEqual(rows(), expected)
 
@@ -382,7 +382,7 @@ class TestJobRun(JobRunCommon):
             change_norm()
             run = self._run_of("planned_hours_sync")
             self.assertEqual(run.state, "running")
-            trap.perform_enqueued_jobs()
+            perform_all_jobs(trap)
         self.assertEqual(run.state, "done")
         self.assertEqual(rows(), expected)
 
@@ -412,7 +412,7 @@ class TestJobRun(JobRunCommon):
             change_norm()
             run = self._run_of("planned_hours_sync")
             self.assertEqual(run.state, "running")
-            trap.perform_enqueued_jobs()
+            perform_all_jobs(trap)
         self.assertEqual(run.state, "done")
         self.assertEqual(rows(), expected)
 
@@ -518,7 +518,7 @@ class TestJobRun(JobRunCommon):
             run.with_user(self.user_planner).action_retry()
             self.assertEqual(run.state, "running")
             trap.assert_jobs_count(2)
-            trap.perform_enqueued_jobs()
+            perform_all_jobs(trap)
         self.assertEqual((run.state, run.done_count, run.failed_count), ("done", 3, 0))
         self.assertEqual(self._task_rows(), expected)
 

@@ -30,6 +30,17 @@ TIMEOUT = 300
 CLIENTS = 5
 
 
+def end_jobs(env, batches):
+    """The jobs that ``batches`` enqueued to end their run."""
+    jobs = env["queue.job"].search(
+        [
+            ("model_name", "=", batches._name),
+            ("method_name", "=", "_accountancy_end_run"),
+        ]
+    )
+    return jobs.filtered(lambda job: set(job.records.ids) & set(batches.ids))
+
+
 @tagged("post_install", "-at_install")
 class TestJobRunEndToEnd(BaseCase):
     @classmethod
@@ -127,7 +138,10 @@ class TestJobRunEndToEnd(BaseCase):
                 [("batch_ids.partner_ids", "in", partners.ids)]
             )
             uuids = runs.batch_ids.mapped("job_uuid") + self.job_uuids
-            env["queue.job"].search([("uuid", "in", uuids)]).unlink()
+            (
+                env["queue.job"].search([("uuid", "in", uuids)])
+                | end_jobs(env, runs.batch_ids)
+            ).unlink()
             runs.unlink()
             tasks = (
                 env["project.task"]
@@ -183,6 +197,7 @@ class TestJobRunEndToEnd(BaseCase):
             jobs = env["queue.job"].search(
                 [("uuid", "in", run.batch_ids.mapped("job_uuid"))]
             )
+            ended_by = end_jobs(env, run.batch_ids)
             tasks = env["project.task"].search_count(
                 [("partner_id", "in", partner_ids)]
             )
@@ -203,16 +218,18 @@ class TestJobRunEndToEnd(BaseCase):
                 run.batch_count,
                 run.done_count,
                 sorted(jobs.mapped("state")),
+                ended_by.mapped("state"),
                 tasks,
                 max(group["__count"] for group in keys),
                 notified,
             )
 
-        # Three batches of two clients, each job run once and done; every task
-        # exactly once (17 per plan); the starter told once.
+        # Three batches of two clients, each job run once and done, and the
+        # job each enqueued to end the run; every task exactly once (17 per
+        # plan); the starter told once.
         self.assertEqual(
             self._committed(result),
-            (3, 3, ["done"] * 3, CLIENTS * 17, 1, 1),
+            (3, 3, ["done"] * 3, ["done"] * 3, CLIENTS * 17, 1, 1),
         )
 
     # ------------------------------------------------------------------

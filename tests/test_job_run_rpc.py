@@ -106,7 +106,6 @@ class TestJobRunRpc(HttpCase):
                     "state": "failed",
                     "partner_count": 1,
                     "batch_count": 1,
-                    "failed_count": 1,
                     "batch_ids": [
                         Command.create(
                             {

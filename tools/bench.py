@@ -13,6 +13,8 @@ measurements that create their own data (skipped with --firm-only).
 
 import argparse
 import ast
+import csv
+import io
 import json
 import os
 import random
@@ -746,7 +748,115 @@ def bench_firm(env):
     rows += bench_firm_exports(env)
     rows += bench_firm_checks(env)
     rows += bench_firm_planning(env)
+    rows += bench_firm_import(env)
     return rows
+
+
+# Rows per request of Odoo's import screen (its "limit" option): a larger file
+# is imported in several requests of this many rows.
+IMPORT_SCREEN_ROWS = 2000
+
+
+def bench_firm_import(env, rows=IMPORT_SCREEN_ROWS):
+    """The migration import of new relations into the firm, one request of
+    Odoo's import screen: the Test button (a dry run) and the import itself
+    of ``rows`` relations (companies with KvK number and RSIN, a fifth
+    persons with a BSN), as the administrator."""
+    rng = random.Random(20261203)
+    # Numbers the firm does not have yet: the file holds new relations only.
+    env.cr.execute(
+        SQL(
+            "SELECT company_registry, rsin, bsn FROM res_partner"
+            " WHERE company_registry IS NOT NULL OR rsin IS NOT NULL"
+            " OR bsn IS NOT NULL"
+        )
+    )
+    taken = {value for row in env.cr.fetchall() for value in row if value}
+    numbers = [n for n in eleven_proof_numbers(rng, 3 * rows) if n not in taken]
+    registries = [
+        str(number)
+        for number in rng.sample(range(10_000_000, 100_000_000), 2 * rows)
+        if str(number) not in taken
+    ]
+    header = [
+        "name",
+        "is_company",
+        "relation_kind",
+        "legal_form",
+        "debtor_number",
+        "company_registry",
+        "rsin",
+        "bsn",
+        "country_id",
+        "city",
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for index in range(rows):
+        person = index % 5 == 0
+        writer.writerow(
+            [
+                f"Bench import {index:05d}" + ("" if person else " B.V."),
+                "0" if person else "1",
+                "client",
+                "" if person else "bv",
+                f"BI{index:05d}",
+                "" if person else registries[index],
+                "" if person else numbers[index],
+                numbers[rows + index] if person else "",
+                "NL",
+                "Gouda",
+            ]
+        )
+    options = {
+        "has_headers": True,
+        "quoting": '"',
+        "separator": ",",
+        "encoding": "utf-8",
+        "date_format": "%Y-%m-%d",
+        "float_thousand_separator": ",",
+        "float_decimal_separator": ".",
+        "limit": rows,
+        "skip": 0,
+        "tracking_disable": True,
+        "import_skip_records": [],
+        "import_set_empty_fields": [],
+        "name_create_enabled_fields": {},
+        "fallback_values": {},
+    }
+    user = env.ref("base.user_admin")
+    Import = env["base_import.import"].with_user(user)
+    wizard = Import.create(
+        {
+            "res_model": "res.partner",
+            "file": out.getvalue().encode(),
+            "file_type": "text/csv",
+            "file_name": "relations.csv",
+        }
+    )
+    results = {}
+
+    def run(dryrun):
+        def call():
+            results[dryrun] = wizard.execute_import(
+                header, header, options, dryrun=dryrun
+            )
+
+        return call
+
+    test = measure(env, "import test", run(True))
+    env.invalidate_all()
+    imported = measure(env, "import", run(False))
+    errors = [
+        m for r in results.values() for m in r["messages"] if m["type"] == "error"
+    ]
+    if errors or len(results[False]["ids"]) != rows:
+        raise RuntimeError(f"the benchmark's import failed: {errors[:3]}")
+    return [
+        _firm_row(f"relations import test, {rows} rows (one import request)", test),
+        _firm_row(f"relations import, {rows} rows (one import request)", imported),
+    ]
 
 
 def print_table(rows):
@@ -850,12 +960,12 @@ def bench_fiscal_monitor(env, rng, clients=6000):
 JOB_THRESHOLD_PARAM = "accountancy_crm.job_threshold"
 
 
-def bench_task_generation_jobs(conf, database, clients, channels):
+def bench_task_generation_jobs(conf, database, clients, channels, workers):
     """Task generation of ``clients`` plans (as bench_task_generation) as
     background jobs, run by a real Odoo server with queue_job's job runner with
-    ``channels``: wall time from the start until the last job is done, and the
-    longest single job. The data is committed for the job server, and removed
-    afterwards."""
+    ``channels`` on ``workers`` HTTP workers (0: the threaded server): wall time
+    from the start until the last job is done, and the longest single job. The
+    data is committed for the job server, and removed afterwards."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from job_server import job_server, wait_until
 
@@ -909,11 +1019,11 @@ def bench_task_generation_jobs(conf, database, clients, channels):
         jobs = env["queue.job"].search(
             [("uuid", "in", run.batch_ids.mapped("job_uuid"))]
         )
-        last = max(jobs.mapped("date_done"))
         return {
             "state": run.state,
             "batches": run.batch_count,
-            "wall": (last - run.create_date).total_seconds(),
+            # Until the run has ended: after the job that ends it.
+            "wall": (run.date_end - run.create_date).total_seconds(),
             "longest": max(jobs.mapped("exec_time")),
             "tasks": env["project.task"].search_count(
                 [("partner_id", "in", partner_ids)]
@@ -927,8 +1037,17 @@ def bench_task_generation_jobs(conf, database, clients, channels):
             .search([("name", "=like", f"Bench {tag} client%")])
         )
         runs = env["accountancy.job.run"].search([("id", "=", run_id)])
-        env["queue.job"].search(
-            [("uuid", "in", runs.batch_ids.mapped("job_uuid"))]
+        batches = runs.batch_ids
+        # With the jobs the batches enqueued to end the run.
+        end_jobs = env["queue.job"].search(
+            [
+                ("model_name", "=", batches._name),
+                ("method_name", "=", "_accountancy_end_run"),
+            ]
+        )
+        (
+            env["queue.job"].search([("uuid", "in", batches.mapped("job_uuid"))])
+            | end_jobs.filtered(lambda job: set(job.records.ids) & set(batches.ids))
         ).unlink()
         runs.unlink()
         tasks = (
@@ -969,7 +1088,9 @@ def bench_task_generation_jobs(conf, database, clients, channels):
     try:
         admin = committed(lambda env: env.ref("base.user_admin").id)
         log = Path(os.environ.get("BUILD", "/tmp")) / "bench-job-server.log"
-        with job_server(conf, database, channels=channels, log_file=str(log)) as srv:
+        with job_server(
+            conf, database, channels=channels, log_file=str(log), workers=workers
+        ) as srv:
             # Timed from the start of the run on a server that is up.
             wait_until(srv.is_up, 300, interval=1)
             run_id = committed(start, uid=admin)
@@ -980,8 +1101,8 @@ def bench_task_generation_jobs(conf, database, clients, channels):
         raise RuntimeError(f"the background run with {channels} did not end")
     return [
         {
-            "name": f"task generation x{clients} as jobs {channels} "
-            f"({result['batches']} jobs {result['state']})",
+            "name": f"task generation x{clients} as jobs {channels}, "
+            f"{workers} workers ({result['batches']} jobs {result['state']})",
             "seconds": round(result["wall"], 3),
             "queries": "",
             "floor": "longest single job",
@@ -1009,6 +1130,17 @@ def main():
         default=2000,
         help="plans of the task generation as background jobs (0: not run)",
     )
+    parser.add_argument(
+        "--job-workers",
+        type=int,
+        default=2,
+        help="HTTP workers of the job server (0: Odoo's threaded server)",
+    )
+    parser.add_argument(
+        "--jobs-only",
+        action="store_true",
+        help="only task generation, synchronous and as background jobs",
+    )
     args = parser.parse_args()
     odoo.tools.config.parse_config(
         ["-c", args.conf, "-d", args.database, "--log-level=warn"]
@@ -1024,18 +1156,21 @@ def main():
             # The synchronous figures: no background runs in this (rolled
             # back) transaction, whatever the number of clients.
             env["ir.config_parameter"].set_param(JOB_THRESHOLD_PARAM, str(10**9))
-            rows += bench_partner_create(env, args.size, rng)
-            rows += bench_duplicate_check(env, rng)
-            rows += bench_strategy_recompute(env, args.size, rng)
-            rows += bench_planning_rollover(env, rng)
-            rows += bench_task_generation(env, rng)
-            rows += bench_capacity(env, rng)
-            rows += bench_fiscal_monitor(env, rng)
+            if args.jobs_only:
+                rows += bench_task_generation(env, rng, clients=args.job_clients)
+            else:
+                rows += bench_partner_create(env, args.size, rng)
+                rows += bench_duplicate_check(env, rng)
+                rows += bench_strategy_recompute(env, args.size, rng)
+                rows += bench_planning_rollover(env, rng)
+                rows += bench_task_generation(env, rng)
+                rows += bench_capacity(env, rng)
+                rows += bench_fiscal_monitor(env, rng)
         cr.rollback()
     if not args.firm_only and args.job_clients:
         for channels in ("root:1", "root:2"):
             rows += bench_task_generation_jobs(
-                args.conf, args.database, args.job_clients, channels
+                args.conf, args.database, args.job_clients, channels, args.job_workers
             )
     print_table(rows)
     out = Path(__file__).resolve().parent.parent / "bench-results.json"

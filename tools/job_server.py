@@ -22,12 +22,23 @@ def _listening(port):
 
 
 @contextmanager
-def job_server(config_file, database, channels="root:2", log_file=None):
-    """Run ``odoo-bin`` (threaded, no cron) with its job runner on ``database``
-    while the block runs; yield the process."""
+def job_server(config_file, database, channels="root:2", log_file=None, workers=0):
+    """Run ``odoo-bin`` (no cron) with its job runner on ``database`` while the
+    block runs; yield the process. ``workers=0`` is Odoo's threaded server,
+    where all jobs share one Python process; with ``workers`` > 0 it is the
+    multi-worker server of production, where each job runs in a worker of its
+    own, within Odoo's default time and memory limits."""
     odoo_bin = os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo/18.0"), "odoo-bin")
     port = free_port()
     env = dict(os.environ, ODOO_QUEUE_JOB_CHANNELS=channels)
+    if workers:
+        # The websocket process of a multi-worker server needs the package
+        # metadata that make setup writes beside the configuration (see
+        # tools/setup_env.sh); without it, it dies and is restarted in a loop.
+        metadata = os.path.join(os.path.dirname(config_file), "pkg_metadata")
+        env["PYTHONPATH"] = os.pathsep.join(
+            path for path in (metadata, env.get("PYTHONPATH")) if path
+        )
     command = [
         sys.executable,
         odoo_bin,
@@ -39,7 +50,7 @@ def job_server(config_file, database, channels="root:2", log_file=None):
         "--http-interface=127.0.0.1",
         f"--http-port={port}",
         f"--gevent-port={free_port()}",
-        "--workers=0",
+        f"--workers={workers}",
         "--max-cron-threads=0",
         "--log-level=warn",
     ]
