@@ -1,4 +1,6 @@
 from . import accountancy_year_mixin
+from . import accountancy_client_year_mixin
+from . import accountancy_import_template_mixin
 from . import accountancy_month_mixin
 from . import accountancy_sector
 from . import accountancy_client_group

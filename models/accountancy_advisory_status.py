@@ -1,7 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
 
 from .access_checks import check_caller
+
+_lt = LazyTranslate(__name__)
 
 ADVISORY_STATES = [
     ("undetermined", "Undetermined"),
@@ -17,22 +20,14 @@ class AccountancyAdvisoryStatus(models.Model):
     """Where an advisory service stands for a client in a year."""
 
     _name = "accountancy.advisory.status"
-    _inherit = ["accountancy.year.mixin"]
+    _inherit = ["accountancy.client.year.mixin", "accountancy.import.template.mixin"]
     _description = "Advisory service status"
     _order = "year desc, partner_id, service_sequence, id"
     _check_company_auto = True
+    _accountancy_import_templates = [
+        (_lt("Import template for advisory statuses"), "advisory_statuses.xlsx")
+    ]
 
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Client",
-        required=True,
-        index=True,
-        ondelete="cascade",
-        check_company=True,
-    )
-    year = fields.Integer(
-        required=True, index=True, default=lambda self: fields.Date.today().year
-    )
     service_id = fields.Many2one(
         "accountancy.advisory.service", required=True, ondelete="restrict"
     )
@@ -41,9 +36,6 @@ class AccountancyAdvisoryStatus(models.Model):
         ADVISORY_STATES, required=True, default="undetermined", index=True
     )
     lead_id = fields.Many2one("crm.lead", string="Opportunity", ondelete="set null")
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
     client_group_id = fields.Many2one(related="partner_id.client_group_id")
     client_type_id = fields.Many2one(related="partner_id.client_type_id")
 
@@ -125,14 +117,3 @@ class AccountancyAdvisoryStatus(models.Model):
         else:
             action["domain"] = [("id", "in", leads.ids)]
         return action
-
-    @api.model
-    def get_import_templates(self):
-        # The templates are for those who may import (create) such records.
-        check_caller(self, "create", group=None)
-        return super().get_import_templates() + [
-            {
-                "label": self.env._("Import template for advisory statuses"),
-                "template": "/accountancy_crm/static/xls/advisory_statuses.xlsx",
-            }
-        ]

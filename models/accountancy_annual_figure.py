@@ -1,15 +1,20 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.translate import LazyTranslate
 
-from .access_checks import check_caller
+_lt = LazyTranslate(__name__)
 
 
 class AccountancyAnnualFigure(models.Model):
     _name = "accountancy.annual.figure"
-    _inherit = ["accountancy.year.mixin"]
+    _inherit = ["accountancy.year.mixin", "accountancy.import.template.mixin"]
     _description = "Annual figures of a relation"
     _order = "partner_id, year desc, id"
     _rec_names_search = ["partner_id"]
+    _accountancy_year_range = (1900, 2100)
+    _accountancy_import_templates = [
+        (_lt("Import template for annual figures"), "annual_figures.xlsx")
+    ]
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -66,20 +71,6 @@ class AccountancyAnnualFigure(models.Model):
                 f"{figure.partner_id.display_name or ''} {figure.year or ''}".strip()
             )
 
-    @api.constrains("year")
-    def _check_year(self):
-        for figure in self:
-            if not 1900 <= figure.year <= 2100:
-                raise ValidationError(
-                    self.env._(
-                        "The financial year %(year)s of the annual figures of "
-                        "%(partner)s is not valid: enter a year between 1900 and "
-                        "2100, for example 2024.",
-                        year=figure.year,
-                        partner=figure.partner_id.display_name,
-                    )
-                )
-
     @api.constrains("revenue", "balance_total", "employee_count")
     def _check_not_negative(self):
         labels = {
@@ -101,14 +92,3 @@ class AccountancyAnnualFigure(models.Model):
                             value=figure[fname],
                         )
                     )
-
-    @api.model
-    def get_import_templates(self):
-        # The templates are for those who may import (create) such records.
-        check_caller(self, "create", group=None)
-        return super().get_import_templates() + [
-            {
-                "label": self.env._("Import template for annual figures"),
-                "template": "/accountancy_crm/static/xls/annual_figures.xlsx",
-            }
-        ]

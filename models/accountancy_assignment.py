@@ -1,28 +1,24 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.tools.translate import LazyTranslate
 
-from .access_checks import check_caller
+_lt = LazyTranslate(__name__)
 
 
 class AccountancyAssignment(models.Model):
     """Who of the firm serves a client in which role in a given year."""
 
     _name = "accountancy.assignment"
-    _inherit = ["accountancy.year.mixin"]
+    _inherit = ["accountancy.client.year.mixin", "accountancy.import.template.mixin"]
     _description = "Client team assignment"
     _order = "year desc, role_sequence, id"
     _check_company_auto = True
+    _accountancy_year_range = (2000, 2100)
+    _accountancy_import_templates = [
+        (_lt("Import template for teams per year"), "teams.xlsx")
+    ]
 
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Client",
-        required=True,
-        index=True,
-        ondelete="cascade",
-        check_company=True,
-    )
     role_id = fields.Many2one("accountancy.role", required=True, ondelete="restrict")
     role_sequence = fields.Integer(related="role_id.sequence", store=True)
     employee_id = fields.Many2one(
@@ -32,12 +28,9 @@ class AccountancyAssignment(models.Model):
         ondelete="restrict",
         check_company=True,
     )
-    year = fields.Integer(
-        required=True, index=True, default=lambda self: fields.Date.today().year
-    )
     # The firm's company is the employee's; clients are usually shared partners.
     company_id = fields.Many2one(
-        "res.company", related="employee_id.company_id", store=True, index=True
+        related="employee_id.company_id", store=True, required=False, default=None
     )
     # Searchable so that the record rules on clients can select the team of the
     # current and next year: the year is taken when the search runs, not when
@@ -74,19 +67,6 @@ class AccountancyAssignment(models.Model):
     def _current_team_years(self):
         year = fields.Date.context_today(self).year
         return [year, year + 1]
-
-    @api.constrains("year")
-    def _check_year(self):
-        for assignment in self:
-            if not 2000 <= assignment.year <= 2100:
-                raise ValidationError(
-                    self.env._(
-                        "The year %(year)s of the assignment of %(client)s is not "
-                        "valid: enter a year between 2000 and 2100.",
-                        year=assignment.year,
-                        client=assignment.partner_id.display_name,
-                    )
-                )
 
     def _compute_display_name(self):
         for assignment in self:
@@ -132,17 +112,6 @@ class AccountancyAssignment(models.Model):
         self.env["accountancy.planned.hour"]._sync_partner_years(
             self._planned_hour_keys() | set(extra_keys)
         )
-
-    @api.model
-    def get_import_templates(self):
-        # The templates are for those who may import (create) such records.
-        check_caller(self, "create", group=None)
-        return super().get_import_templates() + [
-            {
-                "label": self.env._("Import template for teams per year"),
-                "template": "/accountancy_crm/static/xls/teams.xlsx",
-            }
-        ]
 
     @api.model
     def _team_planning_cells(self, partner_ids, role_ids, years):

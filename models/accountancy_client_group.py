@@ -1,6 +1,9 @@
-from odoo import api, fields, models
+from odoo import fields, models
+from odoo.tools.translate import LazyTranslate
 
 from .access_checks import check_caller
+
+_lt = LazyTranslate(__name__)
 
 
 class AccountancyClientGroup(models.Model):
@@ -8,10 +11,13 @@ class AccountancyClientGroup(models.Model):
 
     _name = "accountancy.client.group"
     _description = "Client group"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "accountancy.import.template.mixin"]
     _order = "name"
     _rec_names_search = ["code", "name"]
     _check_company_auto = True
+    _accountancy_import_templates = [
+        (_lt("Import template for client groups"), "client_groups.xlsx")
+    ]
 
     name = fields.Char(required=True, tracking=True)
     code = fields.Char(tracking=True, copy=False)
@@ -56,17 +62,6 @@ class AccountancyClientGroup(models.Model):
             group.display_name = (
                 f"[{group.code}] {group.name}" if group.code else group.name
             )
-
-    @api.model
-    def get_import_templates(self):
-        # The templates are for those who may import (create) such records.
-        check_caller(self, "create", group=None)
-        return super().get_import_templates() + [
-            {
-                "label": self.env._("Import template for client groups"),
-                "template": "/accountancy_crm/static/xls/client_groups.xlsx",
-            }
-        ]
 
     def _accountancy_check_join(self):
         """A client group shows all its members to the team of any member: a

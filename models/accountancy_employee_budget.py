@@ -3,9 +3,12 @@ import calendar
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, float_round
+from odoo.tools.translate import LazyTranslate
 
 from .access_checks import check_caller
 from .parameters import Param, get_param
+
+_lt = LazyTranslate(__name__)
 
 # 52 weeks of 40 hours; the firm may change it in the settings.
 FULL_TIME_HOURS = Param("accountancy_crm.full_time_hours", 2080.0, float)
@@ -43,10 +46,14 @@ class AccountancyEmployeeBudget(models.Model):
     """The hours an employee has for the firm's production in a year."""
 
     _name = "accountancy.employee.budget"
-    _inherit = ["accountancy.year.mixin"]
+    _inherit = ["accountancy.year.mixin", "accountancy.import.template.mixin"]
     _description = "Employee hour budget"
     _order = "year desc, employee_id"
     _check_company_auto = True
+    _accountancy_year_range = (2000, 2100)
+    _accountancy_import_templates = [
+        (_lt("Import template for employee budgets"), "employee_budgets.xlsx")
+    ]
 
     employee_id = fields.Many2one(
         "hr.employee", required=True, index=True, ondelete="cascade", check_company=True
@@ -146,19 +153,6 @@ class AccountancyEmployeeBudget(models.Model):
             hours = planned.get((budget.employee_id.id, budget.year), 0.0)
             budget.planned_hours = hours
             budget.free_hours = budget.productive_hours - hours - budget.control_hours
-
-    @api.constrains("year")
-    def _check_year(self):
-        for budget in self:
-            if not 2000 <= budget.year <= 2100:
-                raise ValidationError(
-                    self.env._(
-                        "The year %(year)s of the budget of %(employee)s is not "
-                        "valid: enter a year between 2000 and 2100.",
-                        year=budget.year,
-                        employee=budget.employee_id.name,
-                    )
-                )
 
     @api.constrains(
         "part_time_percentage", "full_time_hours", "productive_hours", "contract_hours"
@@ -283,17 +277,6 @@ class AccountancyEmployeeBudget(models.Model):
             {month: {"productive_hours": hours} for month, hours in spread.items()},
             self.month_ids,
         )
-
-    @api.model
-    def get_import_templates(self):
-        # The templates are for those who may import (create) such records.
-        check_caller(self, "create", group=None)
-        return super().get_import_templates() + [
-            {
-                "label": self.env._("Import template for employee budgets"),
-                "template": "/accountancy_crm/static/xls/employee_budgets.xlsx",
-            }
-        ]
 
     def action_spread_evenly(self):
         check_caller(self, "write")

@@ -119,21 +119,9 @@ class AccountancyJobRun(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _accountancy_threshold(self):
-        return get_param(self.env, JOB_THRESHOLD)
-
-    @api.model
-    def _accountancy_batch_size(self):
-        return get_param(self.env, JOB_BATCH_SIZE)
-
-    @api.model
-    def _accountancy_max_retries(self):
-        return get_param(self.env, JOB_MAX_RETRIES)
-
-    @api.model
     def _accountancy_use_jobs(self, partners):
         """Whether an operation on ``partners`` runs in the background."""
-        return len(partners) > self._accountancy_threshold()
+        return len(partners) > get_param(self.env, JOB_THRESHOLD)
 
     @api.model
     def _accountancy_running(self, operation, year):
@@ -175,7 +163,7 @@ class AccountancyJobRun(models.Model):
         if running:
             raise running._accountancy_refuse_running()
         partners = partners.sorted("id")
-        size = self._accountancy_batch_size()
+        size = get_param(self.env, JOB_BATCH_SIZE)
         chunks = [partners[i : i + size] for i in range(0, len(partners), size)]
         try:
             with self.env.cr.savepoint():

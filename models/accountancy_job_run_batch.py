@@ -9,7 +9,8 @@ from odoo.tools import SQL
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from .accountancy_job_run import OPERATION_MODELS
+from .accountancy_job_run import JOB_MAX_RETRIES, OPERATION_MODELS
+from .parameters import get_param
 
 _logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class AccountancyJobRunBatch(models.Model):
 
     def _accountancy_enqueue(self):
         """One queue job per batch, run as the user who enqueues it."""
-        max_retries = self.env["accountancy.job.run"]._accountancy_max_retries()
+        max_retries = get_param(self.env, JOB_MAX_RETRIES)
         for batch in self.sudo():
             run = batch.run_id
             job = (

@@ -121,13 +121,7 @@ class AccountancyKvkClient(models.AbstractModel):
                 )
         else:
             base_url = BASE_URLS.get(environment, BASE_URLS["production"])
-        return api_key, base_url.rstrip("/"), self._kvk_timeout()
-
-    @api.model
-    def _kvk_timeout(self):
-        """The configured timeout in seconds; the default when unset or out of
-        range."""
-        return get_param(self.env, KVK_TIMEOUT)
+        return api_key, base_url.rstrip("/"), get_param(self.env, KVK_TIMEOUT)
 
     # ------------------------------------------------------------------
     # HTTP

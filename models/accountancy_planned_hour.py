@@ -8,33 +8,11 @@ from odoo.tools import SQL
 
 from . import fiscal_deadlines as fd
 from .accountancy_hour_norm import FISCAL_LINES, SERVICES
-from .accountancy_service_plan import MONTHS
+from .accountancy_service_plan import MONTHS, SERVICE_FIELDS
 
 # Plan fields the planned hours are derived from: a change of any of them
 # regenerates the plan's planned hours.
-PLAN_FIELDS = {
-    "partner_id",
-    "year",
-    "company_id",
-    "bookkeeping_frequency",
-    "bookkeeping_month",
-    "bookkeeping_watch",
-    "vat_frequency",
-    "annual_accounts_engagement",
-    "annual_accounts_date",
-    "ib_return",
-    "ib_deferral",
-    "ib_role_id",
-    "vpb_return",
-    "vpb_deferral",
-    "vpb_role_id",
-    "payroll_frequency",
-    "payroll_role_id",
-    "kvk_filing",
-    "kvk_extension",
-    "kvk_adopted_on",
-    "kvk_role_id",
-}
+PLAN_FIELDS = {"partner_id", "year", "company_id", "bookkeeping_watch", *SERVICE_FIELDS}
 # The fiscal calendar's services and the line of the plan each belongs to.
 FISCAL_SERVICES = {
     "ib_return": "ib",
@@ -57,7 +35,7 @@ class AccountancyPlannedHour(models.Model):
     the client teams, never edited by hand."""
 
     _name = "accountancy.planned.hour"
-    _inherit = ["accountancy.year.mixin"]
+    _inherit = ["accountancy.client.year.mixin"]
     _description = "Planned hours"
     _order = "date, employee_id, partner_id, service"
 
@@ -69,14 +47,8 @@ class AccountancyPlannedHour(models.Model):
         ondelete="cascade",
         readonly=True,
     )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Client",
-        required=True,
-        index=True,
-        ondelete="cascade",
-        readonly=True,
-    )
+    # The plan's client, year and company, copied for the capacity overviews.
+    partner_id = fields.Many2one(readonly=True, check_company=False)
     employee_id = fields.Many2one(
         "hr.employee", required=True, index=True, ondelete="cascade", readonly=True
     )
@@ -87,12 +59,12 @@ class AccountancyPlannedHour(models.Model):
     date = fields.Date(
         string="Month", required=True, readonly=True, help="First day of the month."
     )
-    year = fields.Integer(required=True, index=True, readonly=True)
+    year = fields.Integer(readonly=True, default=None)
     month = fields.Selection(
         MONTHS, string="Calendar month", required=True, readonly=True
     )
     hours = fields.Float(digits=(16, 2), aggregator="sum", readonly=True)
-    company_id = fields.Many2one("res.company", index=True, readonly=True)
+    company_id = fields.Many2one(readonly=True, required=False, default=None)
 
     def init(self):
         # The capacity overview sums the hours per employee and month.

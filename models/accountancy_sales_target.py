@@ -15,6 +15,7 @@ class AccountancySalesTarget(models.Model):
     _description = "Sales target"
     _order = "year desc, user_id"
     _check_company_auto = True
+    _accountancy_year_range = (2000, 2100)
 
     user_id = fields.Many2one(
         "res.users",
@@ -137,19 +138,6 @@ class AccountancySalesTarget(models.Model):
                 if target.won_count
                 else 0.0
             )
-
-    @api.constrains("year")
-    def _check_year(self):
-        for target in self:
-            if not 2000 <= target.year <= 2100:
-                raise ValidationError(
-                    self.env._(
-                        "The year %(year)s of the sales target of %(user)s is not "
-                        "valid: enter a year between 2000 and 2100.",
-                        year=target.year,
-                        user=target.user_id.name,
-                    )
-                )
 
     @api.constrains("amount", "won_count")
     def _check_amounts(self):

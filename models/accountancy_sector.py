@@ -1,13 +1,18 @@
-from odoo import api, fields, models
+from odoo import fields, models
+from odoo.tools.translate import LazyTranslate
 
-from .access_checks import check_caller
+_lt = LazyTranslate(__name__)
 
 
 class AccountancySector(models.Model):
     _name = "accountancy.sector"
+    _inherit = ["accountancy.import.template.mixin"]
     _description = "Sector (SBI)"
     _order = "code, name"
     _rec_names_search = ["code", "name"]
+    _accountancy_import_templates = [
+        (_lt("Import template for sectors"), "sectors.xlsx")
+    ]
 
     code = fields.Char(
         string="SBI code",
@@ -42,14 +47,3 @@ class AccountancySector(models.Model):
         )
         for sector in self:
             sector.partner_count = counts.get(sector, 0)
-
-    @api.model
-    def get_import_templates(self):
-        # The templates are for those who may import (create) such records.
-        check_caller(self, "create", group=None)
-        return super().get_import_templates() + [
-            {
-                "label": self.env._("Import template for sectors"),
-                "template": "/accountancy_crm/static/xls/sectors.xlsx",
-            }
-        ]

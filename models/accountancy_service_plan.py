@@ -1,10 +1,13 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.translate import LazyTranslate
 
-from .access_checks import check_caller
 from .accountancy_hour_norm import FISCAL_LINES
 from .fiscal_deadlines import PAYROLL_FREQUENCIES
+from .parameters import Param, get_param, int_at_least
 from .res_partner import IB_LEGAL_FORMS
+
+_lt = LazyTranslate(__name__)
 
 FREQUENCIES = [
     ("none", "None"),
@@ -12,22 +15,21 @@ FREQUENCIES = [
     ("quarter", "Quarterly"),
     ("year", "Yearly"),
 ]
-# Default range of years that can be planned, around the current year; the
-# settings change them (config parameters accountancy_crm.planning_years_*).
-DEFAULT_PLANNING_YEARS_BACK = 1
-DEFAULT_PLANNING_YEARS_AHEAD = 2
-# Fields of the plan itself: changing one of them refreshes updated_on.
-PLAN_DATA_FIELDS = {
-    "partner_id",
-    "year",
+# The range of years that can be planned, around the current year; the
+# settings change it.
+PLANNING_YEARS_BACK = Param("accountancy_crm.planning_years_back", 1, int_at_least(0))
+PLANNING_YEARS_AHEAD = Param("accountancy_crm.planning_years_ahead", 2, int_at_least(0))
+# The defaults of the settings fields.
+DEFAULT_PLANNING_YEARS_BACK = PLANNING_YEARS_BACK.default
+DEFAULT_PLANNING_YEARS_AHEAD = PLANNING_YEARS_AHEAD.default
+# The services the plan orders and the roles that do them: the planned hours
+# and the generated tasks are made from these.
+SERVICE_FIELDS = (
     "bookkeeping_frequency",
     "bookkeeping_month",
-    "bookkeeping_watch",
     "vat_frequency",
-    "compilation_ready_date",
     "annual_accounts_engagement",
     "annual_accounts_date",
-    "state",
     "ib_return",
     "ib_deferral",
     "vpb_return",
@@ -40,6 +42,15 @@ PLAN_DATA_FIELDS = {
     "vpb_role_id",
     "payroll_role_id",
     "kvk_role_id",
+)
+# Fields of the plan itself: changing one of them refreshes updated_on.
+PLAN_DATA_FIELDS = {
+    "partner_id",
+    "year",
+    "state",
+    "bookkeeping_watch",
+    "compilation_ready_date",
+    *SERVICE_FIELDS,
 }
 MONTHS = [
     ("1", "January"),
@@ -61,25 +72,14 @@ class AccountancyServicePlan(models.Model):
     """The standard services the firm delivers to a client in a year."""
 
     _name = "accountancy.service.plan"
-    _inherit = ["accountancy.year.mixin"]
+    _inherit = ["accountancy.client.year.mixin", "accountancy.import.template.mixin"]
     _description = "Service plan"
     _order = "year desc, partner_id"
     _check_company_auto = True
+    _accountancy_import_templates = [
+        (_lt("Import template for service plans"), "service_plans.xlsx")
+    ]
 
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Client",
-        required=True,
-        index=True,
-        ondelete="cascade",
-        check_company=True,
-    )
-    year = fields.Integer(
-        required=True, index=True, default=lambda self: fields.Date.today().year
-    )
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
     bookkeeping_frequency = fields.Selection(
         FREQUENCIES, string="Bookkeeping", required=True, default="none"
     )
@@ -226,19 +226,11 @@ class AccountancyServicePlan(models.Model):
     @api.model
     def _planning_year_range(self):
         """(first, last) year that may be planned, from the settings."""
-        params = self.env["ir.config_parameter"].sudo()
         this_year = fields.Date.context_today(self).year
-        back = int(
-            params.get_param(
-                "accountancy_crm.planning_years_back", DEFAULT_PLANNING_YEARS_BACK
-            )
+        return (
+            this_year - get_param(self.env, PLANNING_YEARS_BACK),
+            this_year + get_param(self.env, PLANNING_YEARS_AHEAD),
         )
-        ahead = int(
-            params.get_param(
-                "accountancy_crm.planning_years_ahead", DEFAULT_PLANNING_YEARS_AHEAD
-            )
-        )
-        return this_year - back, this_year + ahead
 
     @api.model
     def _check_planning_year(self, year, client):
@@ -345,14 +337,3 @@ class AccountancyServicePlan(models.Model):
         if Planned._plan_fields().intersection(vals):
             Planned._sync_plans(self)
         return res
-
-    @api.model
-    def get_import_templates(self):
-        # The templates are for those who may import (create) such records.
-        check_caller(self, "create", group=None)
-        return super().get_import_templates() + [
-            {
-                "label": self.env._("Import template for service plans"),
-                "template": "/accountancy_crm/static/xls/service_plans.xlsx",
-            }
-        ]

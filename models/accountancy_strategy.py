@@ -4,11 +4,12 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.tools.translate import LazyTranslate
 
 from . import protected_fields
-from .access_checks import check_caller
 from .parameters import Param, get_param, int_at_least
+
+_lt = LazyTranslate(__name__)
 
 # Sources whose values the recompute reads from the database; the others
 # (write-offs, ambassador, continuity, by hand) are entered by the user.
@@ -50,8 +51,16 @@ class AccountancyStrategy(models.Model):
 
     _name = "accountancy.strategy"
     _description = "Client strategy"
-    _inherit = ["mail.thread", "accountancy.year.mixin"]
+    _inherit = [
+        "mail.thread",
+        "accountancy.year.mixin",
+        "accountancy.import.template.mixin",
+    ]
     _order = "year desc, partner_id"
+    _accountancy_year_range = (1900, 2100)
+    _accountancy_import_templates = [
+        (_lt("Import template for client strategies"), "strategies.xlsx")
+    ]
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -154,19 +163,6 @@ class AccountancyStrategy(models.Model):
                 f"{strategy.partner_id.display_name or ''} {strategy.year or ''}"
             ).strip()
 
-    @api.constrains("year")
-    def _check_year(self):
-        for strategy in self:
-            if not 1900 <= strategy.year <= 2100:
-                raise ValidationError(
-                    self.env._(
-                        "The year %(year)s of the strategy of %(partner)s is not "
-                        "valid: enter a year from 1900 to 2100.",
-                        year=strategy.year,
-                        partner=strategy.partner_id.display_name,
-                    )
-                )
-
     @api.model_create_multi
     def create(self, vals_list):
         # The risk flags (PEP, OOB): field groups, which Odoo does not check on
@@ -184,17 +180,6 @@ class AccountancyStrategy(models.Model):
             self._sync_continuity_lines(clear=True)
             self._touch()
         return result
-
-    @api.model
-    def get_import_templates(self):
-        # The templates are for those who may import (create) such records.
-        check_caller(self, "create", group=None)
-        return super().get_import_templates() + [
-            {
-                "label": self.env._("Import template for client strategies"),
-                "template": "/accountancy_crm/static/xls/strategies.xlsx",
-            }
-        ]
 
     def action_recompute(self):
         self._add_missing_lines()

@@ -344,14 +344,6 @@ class AccountancySyncMessage(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _sync_max_attempts(self):
-        return get_param(self.env, SYNC_MAX_ATTEMPTS)
-
-    @api.model
-    def _sync_timeout(self):
-        return get_param(self.env, SYNC_TIMEOUT)
-
-    @api.model
     def _due_domain(self, now):
         return [
             ("state", "=", "queued"),
@@ -422,8 +414,8 @@ class AccountancySyncMessage(models.Model):
         outcome. Does not commit and does not look at next_attempt: the caller
         chose the messages."""
         now = now or fields.Datetime.now()
-        timeout = self._sync_timeout()
-        max_attempts = self._sync_max_attempts()
+        timeout = get_param(self.env, SYNC_TIMEOUT)
+        max_attempts = get_param(self.env, SYNC_MAX_ATTEMPTS)
         # Endpoints that did not answer in this run: their other messages wait
         # for the next attempt without using up one of their tries.
         unreachable = {}

@@ -5,9 +5,10 @@ fail with a traceback, 2**40 makes PostgreSQL answer "integer out of range".
 The mixin refuses what cannot be a year at all (not a whole number, negative,
 more than four digits) in ``create`` and ``write`` with a clear message,
 before the values reach the ORM or the database. Which years a model accepts
-(1900-2100 for a strategy, the planning range for a service plan...) stays
-the model's own constraint, with its own message: 0, Odoo's empty integer,
-is passed on to it."""
+is its ``_accountancy_year_range`` (1900-2100 for a strategy...), checked by
+one constraint with one message; a model whose range is not fixed (the
+planning range of a service plan) leaves it None and checks its own. 0,
+Odoo's empty integer, is passed on to those checks."""
 
 from odoo import api, models
 from odoo.exceptions import ValidationError
@@ -23,6 +24,38 @@ class AccountancyYearMixin(models.AbstractModel):
 
     # Names of the model's year fields; a model sets its own list.
     _accountancy_year_fields = ("year",)
+    # (first, last) year the year fields accept; None: the model checks them.
+    _accountancy_year_range = None
+
+    # ------------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------------
+    @api.constrains(
+        lambda self: (
+            self._accountancy_year_fields if self._accountancy_year_range else ()
+        )
+    )
+    def _check_accountancy_year_range(self):
+        first, last = self._accountancy_year_range
+        # The model's name in the user's language (ir.model holds it).
+        model = self.env["ir.model"].sudo()._get(self._name).name
+        for record in self:
+            for fname in self._accountancy_year_fields:
+                if first <= record[fname] <= last:
+                    continue
+                # A wizard has no name of its own to show.
+                subject = model if self._transient else f"{model} {record.display_name}"
+                raise ValidationError(
+                    self.env._(
+                        "%(subject)s: %(field)s %(year)s is not valid, enter a year "
+                        "from %(first)s to %(last)s.",
+                        subject=subject,
+                        field=self._fields[fname]._description_string(self.env),
+                        year=record[fname],
+                        first=first,
+                        last=last,
+                    )
+                )
 
     # ------------------------------------------------------------------
     # ORM

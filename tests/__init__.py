@@ -74,3 +74,4 @@ from . import test_fiscal_calendar_roles
 from . import test_fiscal_calendar_import
 from . import test_dutch_messages
 from . import test_words_screens
+from . import test_shared_pieces

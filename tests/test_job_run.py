@@ -16,6 +16,7 @@ from ..models.accountancy_job_run import (
     JOB_THRESHOLD,
 )
 from ..models.accountancy_job_run_batch import is_retryable
+from ..models.parameters import get_param
 from .common import AccountancyCrmCommon
 from .queue_job_helpers import Database, Job, perform_all_jobs, trap_jobs
 
@@ -453,7 +454,7 @@ class TestJobRun(JobRunCommon):
         re-queues jobs whose lock is free, marks it failed (JobFoundDead)
         without calling any hook."""
         requeue = Database.__new__(Database)._query_requeue_dead_jobs()
-        for _attempt in range(self.Run._accountancy_max_retries() + 2):
+        for _attempt in range(get_param(self.env, JOB_MAX_RETRIES) + 2):
             job = Job.load(self.env, batch.job_uuid)
             if job.state == "failed":
                 return job

@@ -3,7 +3,8 @@ import socket
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from ..models.accountancy_kvk_client import map_legal_form
+from ..models.accountancy_kvk_client import KVK_TIMEOUT, map_legal_form
+from ..models.parameters import get_param
 from .common import AccountancyCrmCommon, KvkServerMixin
 
 
@@ -456,7 +457,7 @@ class TestKvkClient(KvkServerMixin, AccountancyCrmCommon):
         for value in ("0", "120", "abc", False):
             with self.subTest(value=value):
                 self._set_param("timeout", value)
-                self.assertEqual(self.client._kvk_timeout(), 10)
+                self.assertEqual(get_param(self.env, KVK_TIMEOUT), 10)
 
     def test_settings_default_timeout(self):
         self._set_param("timeout", False)

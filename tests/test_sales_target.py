@@ -107,7 +107,7 @@ class TestSalesTarget(AccountancyCrmCommon):
     def test_invalid_year_is_refused(self):
         with self.assertRaises(ValidationError) as cm:
             self.Target.create({"user_id": self.user_manager.id, "year": 25})
-        self.assertIn("between 2000 and 2100", str(cm.exception))
+        self.assertIn("from 2000 to 2100", str(cm.exception))
 
     def test_months_give_the_year_totals(self):
         with Form(self.target) as form:

@@ -9,6 +9,8 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..models.accountancy_sync_endpoint import kind_field
+from ..models.accountancy_sync_message import SYNC_MAX_ATTEMPTS, SYNC_TIMEOUT
+from ..models.parameters import get_param
 from ..models.res_partner import RELATION_KINDS
 from .common import AccountancyCrmCommon
 from .kvk_server import KvkTimeoutMixin
@@ -549,5 +551,5 @@ class TestSync(KvkTimeoutMixin, AccountancyCrmCommon):
         self.env["res.config.settings"].create(
             {"accountancy_sync_max_attempts": 3, "accountancy_sync_timeout": 5}
         ).execute()
-        self.assertEqual(self.Message._sync_max_attempts(), 3)
-        self.assertEqual(self.Message._sync_timeout(), 5)
+        self.assertEqual(get_param(self.env, SYNC_MAX_ATTEMPTS), 3)
+        self.assertEqual(get_param(self.env, SYNC_TIMEOUT), 5)

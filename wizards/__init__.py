@@ -1,3 +1,4 @@
+from . import accountancy_year_clients_mixin
 from . import accountancy_intake_wizard
 from . import accountancy_intake_wizard_result
 from . import accountancy_approval_reject_wizard

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 
 from ..models.access_checks import check_caller
 
@@ -8,41 +8,11 @@ class AccountancyStrategyRecomputeWizard(models.TransientModel):
     """Create the missing strategies of a year and recompute them in batch."""
 
     _name = "accountancy.strategy.recompute.wizard"
-    _inherit = ["accountancy.year.mixin"]
+    _inherit = ["accountancy.year.clients.mixin"]
     _description = "Recompute client strategies"
+    _accountancy_year_range = (1900, 2100)
 
-    year = fields.Integer(
-        required=True, default=lambda self: fields.Date.context_today(self).year
-    )
-    partner_ids = fields.Many2many(
-        "res.partner",
-        string="Clients",
-        help="Leave empty to recompute all clients.",
-    )
-
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        context = self.env.context
-        if (
-            "partner_ids" in fields_list
-            and context.get("active_model") == "res.partner"
-            and context.get("active_ids")
-        ):
-            values["partner_ids"] = [fields.Command.set(context["active_ids"])]
-        return values
-
-    @api.constrains("year")
-    def _check_year(self):
-        for wizard in self:
-            if not 1900 <= wizard.year <= 2100:
-                raise ValidationError(
-                    self.env._(
-                        "The year %(year)s is not valid: enter a year from 1900 to "
-                        "2100.",
-                        year=wizard.year,
-                    )
-                )
+    partner_ids = fields.Many2many(help="Leave empty to recompute all clients.")
 
     def action_recompute(self):
         check_caller(self, "write")

@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 from ..models import fiscal_deadlines as fd
 from ..models.access_checks import check_caller
 from ..models.accountancy_hour_norm import FISCAL_LINES
+from ..models.accountancy_service_plan import SERVICE_FIELDS
 from ..models.parameters import get_param
 from ..models.project_project import (
     TASK_PROJECT_MODE,
@@ -28,28 +29,7 @@ SERVICE_ROLES = {
 # time zone the firm's users may have.
 DEADLINE_TIME = time(12, 0)
 # The fields of the service plans the generation reads.
-PLAN_FIELDS = [
-    "partner_id",
-    "company_id",
-    "year",
-    "bookkeeping_frequency",
-    "bookkeeping_month",
-    "vat_frequency",
-    "annual_accounts_engagement",
-    "annual_accounts_date",
-    "ib_return",
-    "ib_deferral",
-    "vpb_return",
-    "vpb_deferral",
-    "payroll_frequency",
-    "kvk_filing",
-    "kvk_extension",
-    "kvk_adopted_on",
-    "ib_role_id",
-    "vpb_role_id",
-    "payroll_role_id",
-    "kvk_role_id",
-]
+PLAN_FIELDS = ["partner_id", "company_id", "year", *SERVICE_FIELDS]
 
 
 def last_day(year, month):
@@ -75,33 +55,16 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
     deadlines, assigned to the client's team."""
 
     _name = "accountancy.task.generation.wizard"
-    _inherit = ["accountancy.year.mixin"]
+    _inherit = ["accountancy.year.clients.mixin"]
     _description = "Generate planning tasks"
 
-    year = fields.Integer(
-        required=True, default=lambda self: fields.Date.context_today(self).year
-    )
     partner_ids = fields.Many2many(
-        "res.partner",
-        string="Clients",
         help="Leave empty to generate the tasks of every client with a confirmed "
-        "service plan in the year.",
+        "service plan in the year."
     )
     plan_count = fields.Integer(
         compute="_compute_plan_count", string="Confirmed service plans"
     )
-
-    @api.model
-    def default_get(self, fields_list):
-        defaults = super().default_get(fields_list)
-        context = self.env.context
-        if (
-            "partner_ids" in fields_list
-            and context.get("active_model") == "res.partner"
-            and context.get("active_ids")
-        ):
-            defaults["partner_ids"] = [Command.set(context["active_ids"])]
-        return defaults
 
     @api.depends("year", "partner_ids")
     def _compute_plan_count(self):
