@@ -170,7 +170,7 @@ class AccountancyJobRunBatch(models.Model):
             )
         self.with_delay(
             description=self.env._("%(run)s: end", run=run.name),
-            max_retries=self.env["accountancy.job.run"]._accountancy_max_retries(),
+            max_retries=get_param(self.env, JOB_MAX_RETRIES),
             priority=5,
         )._accountancy_end_run()
 
