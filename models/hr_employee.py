@@ -32,6 +32,10 @@ class HrEmployee(models.Model):
         ),
     ]
 
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
     def _compute_accountancy_client_count(self):
         year = fields.Date.context_today(self).year
         counts = dict(
@@ -44,6 +48,10 @@ class HrEmployee(models.Model):
         for employee in self:
             employee.accountancy_client_count = counts.get(employee, 0)
 
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
     @api.model
     def get_import_templates(self):
         # The templates are for those who may import (create) such records.
@@ -54,6 +62,10 @@ class HrEmployee(models.Model):
                 "template": "/accountancy_crm/static/xls/employees.xlsx",
             }
         ]
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
 
     def action_view_accountancy_clients(self):
         check_caller(self, "read")

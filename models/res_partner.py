@@ -26,7 +26,8 @@ RELATION_KINDS = [
     ("institution", "Institution"),
     ("other", "Other"),
 ]
-# This year's client type against last year's (see _compute_strategy_current).
+# This year's client type against last year's (see
+# _compute_accountancy_strategy_current).
 CLIENT_TYPE_TRENDS = [
     ("up", "Higher than last year"),
     ("same", "Same as last year"),
@@ -157,7 +158,7 @@ class ResPartner(models.Model):
             ("vpb", "Corporate tax (VPB)"),
             ("depends", "Depends"),
         ],
-        compute="_compute_tax_regime",
+        compute="_compute_accountancy_tax_regime",
         store=True,
         help="IB for natural persons and partnerships, VPB for bv, nv, cooperative "
         "and owm; for foundations and associations it depends on whether they run "
@@ -200,7 +201,7 @@ class ResPartner(models.Model):
         "accountancy.client.group", index="btree_not_null", tracking=True
     )
     client_group_member_count = fields.Integer(
-        compute="_compute_client_group_member_count"
+        compute="_compute_accountancy_client_group_member_count"
     )
     sector_id = fields.Many2one("accountancy.sector", index="btree_not_null")
     sector_properties = fields.Properties(
@@ -211,10 +212,12 @@ class ResPartner(models.Model):
     )
     current_assignment_ids = fields.One2many(
         "accountancy.assignment",
-        compute="_compute_current_assignment_ids",
+        compute="_compute_accountancy_current_assignment_ids",
         string="Team this year",
     )
-    current_assignment_count = fields.Integer(compute="_compute_current_assignment_ids")
+    current_assignment_count = fields.Integer(
+        compute="_compute_accountancy_current_assignment_ids"
+    )
     shareholder_relation_ids = fields.One2many(
         "res.partner.relation",
         "right_partner_id",
@@ -227,10 +230,12 @@ class ResPartner(models.Model):
         string="Participations",
         domain=[("type_id.is_shareholding", "=", True)],
     )
-    holding_tree = fields.Html(compute="_compute_holding_tree", sanitize=False)
+    holding_tree = fields.Html(
+        compute="_compute_accountancy_holding_tree", sanitize=False
+    )
     current_share_total = fields.Float(
         string="Total of current shares (%)",
-        compute="_compute_current_share_total",
+        compute="_compute_accountancy_current_share_total",
         help="The shares of the current shareholders together; ended "
         "shareholdings are left out.",
     )
@@ -255,7 +260,7 @@ class ResPartner(models.Model):
     # reports can group by it.
     client_type_id = fields.Many2one(
         "accountancy.client.type",
-        compute="_compute_strategy_current",
+        compute="_compute_accountancy_strategy_current",
         store=True,
         index="btree_not_null",
         # Internal judgement: not for portal users nor plain employees.
@@ -267,7 +272,7 @@ class ResPartner(models.Model):
     )
     client_type_trend = fields.Selection(
         CLIENT_TYPE_TRENDS,
-        compute="_compute_strategy_current",
+        compute="_compute_accountancy_strategy_current",
         store=True,
         groups="accountancy_crm.group_user",
         tracking=True,
@@ -276,7 +281,7 @@ class ResPartner(models.Model):
         "rules can act on it (e.g. a to-do when a client's type drops).",
     )
     strategy_points = fields.Integer(
-        compute="_compute_strategy_current",
+        compute="_compute_accountancy_strategy_current",
         store=True,
         groups="accountancy_crm.group_user",
         help="Points of the strategy of the current year.",
@@ -295,14 +300,15 @@ class ResPartner(models.Model):
         "relations; empty for relations entered otherwise.",
     )
     project_count = fields.Integer(
-        compute="_compute_project_count", groups="project.group_project_user"
+        compute="_compute_accountancy_project_count",
+        groups="project.group_project_user",
     )
     annual_figure_ids = fields.One2many(
         "accountancy.annual.figure", "partner_id", string="Annual figures"
     )
     size_class = fields.Selection(
         SIZE_CLASSES,
-        compute="_compute_size_class",
+        compute="_compute_accountancy_size_class",
         store=True,
         index="btree_not_null",
         help="Size class by BW 2:395a/396/397: the smallest class of which the "
@@ -312,15 +318,17 @@ class ResPartner(models.Model):
         "without figures.",
     )
     statutory_audit_required = fields.Boolean(
-        compute="_compute_size_class",
+        compute="_compute_accountancy_size_class",
         store=True,
         help="Medium and large companies must have their annual accounts audited.",
     )
     snapshot_count = fields.Integer(
-        compute="_compute_snapshot_count", groups="accountancy_crm.group_user"
+        compute="_compute_accountancy_snapshot_count",
+        groups="accountancy_crm.group_user",
     )
     contact_moment_count = fields.Integer(
-        compute="_compute_contact_moment_count", groups="accountancy_crm.group_user"
+        compute="_compute_accountancy_contact_moment_count",
+        groups="accountancy_crm.group_user",
     )
     # Client acceptance (Wwft), see accountancy.client.acceptance.
     acceptance_ids = fields.One2many(
@@ -332,8 +340,8 @@ class ResPartner(models.Model):
     acceptance_state = fields.Selection(
         ACCEPTANCE_STATUSES,
         string="Client acceptance",
-        compute="_compute_acceptance_state",
-        search="_search_acceptance_state",
+        compute="_compute_accountancy_acceptance_state",
+        search="_search_accountancy_acceptance_state",
         compute_sudo=True,
         groups="accountancy_crm.group_user",
         help="Status of the latest decided client acceptance (Wwft) in the current "
@@ -342,7 +350,7 @@ class ResPartner(models.Model):
     )
     relation_end_date = fields.Date(
         string="End of relationship",
-        compute="_compute_relation_end_date",
+        compute="_compute_accountancy_relation_end_date",
         store=True,
         readonly=False,
         precompute=True,
@@ -356,38 +364,38 @@ class ResPartner(models.Model):
     team_rlm_id = fields.Many2one(
         "hr.employee",
         string="RLM new",
-        compute="_compute_team_planning",
-        inverse="_inverse_team_planning",
+        compute="_compute_accountancy_team_planning",
+        inverse="_inverse_accountancy_team_planning",
     )
     team_rlm_ass_id = fields.Many2one(
         "hr.employee",
         string="RLM.ass new",
-        compute="_compute_team_planning",
-        inverse="_inverse_team_planning",
+        compute="_compute_accountancy_team_planning",
+        inverse="_inverse_accountancy_team_planning",
     )
     team_jrk_id = fields.Many2one(
         "hr.employee",
         string="JRK new",
-        compute="_compute_team_planning",
-        inverse="_inverse_team_planning",
+        compute="_compute_accountancy_team_planning",
+        inverse="_inverse_accountancy_team_planning",
     )
     team_acc_id = fields.Many2one(
         "hr.employee",
         string="ACC new",
-        compute="_compute_team_planning",
-        inverse="_inverse_team_planning",
+        compute="_compute_accountancy_team_planning",
+        inverse="_inverse_accountancy_team_planning",
     )
     team_rlm_prev_id = fields.Many2one(
-        "hr.employee", string="RLM", compute="_compute_team_planning"
+        "hr.employee", string="RLM", compute="_compute_accountancy_team_planning"
     )
     team_rlm_ass_prev_id = fields.Many2one(
-        "hr.employee", string="RLM.ass", compute="_compute_team_planning"
+        "hr.employee", string="RLM.ass", compute="_compute_accountancy_team_planning"
     )
     team_jrk_prev_id = fields.Many2one(
-        "hr.employee", string="JRK", compute="_compute_team_planning"
+        "hr.employee", string="JRK", compute="_compute_accountancy_team_planning"
     )
     team_acc_prev_id = fields.Many2one(
-        "hr.employee", string="ACC", compute="_compute_team_planning"
+        "hr.employee", string="ACC", compute="_compute_accountancy_team_planning"
     )
     # Whom a client's to-dos go to, e.g. those of automation rules (activity
     # for "a user of the record": this field).
@@ -401,8 +409,8 @@ class ResPartner(models.Model):
     team_member_id = fields.Many2one(
         "hr.employee",
         string="Team member",
-        compute="_compute_team_member_id",
-        search="_search_team_member_id",
+        compute="_compute_accountancy_team_member_id",
+        search="_search_accountancy_team_member_id",
         help="Search the clients an employee serves in any role in the planning year.",
     )
     # Client visibility: the one definition of "the current user may see this
@@ -422,7 +430,9 @@ class ResPartner(models.Model):
     service_plan_ids = fields.One2many(
         "accountancy.service.plan", "partner_id", string="Service plans"
     )
-    service_plan_count = fields.Integer(compute="_compute_service_plan_count")
+    service_plan_count = fields.Integer(
+        compute="_compute_accountancy_service_plan_count"
+    )
     advisory_status_ids = fields.One2many(
         "accountancy.advisory.status", "partner_id", string="Advisory services"
     )
@@ -606,7 +616,7 @@ class ResPartner(models.Model):
             partner.accountancy_nps = round(nps or 0)
             partner.accountancy_nps_last_score = last_score.get(relation, 0)
 
-    def _compute_acceptance_state(self):
+    def _compute_accountancy_acceptance_state(self):
         status = self.env["accountancy.client.acceptance"]._status_by_partner(
             self.commercial_partner_id.ids
         )
@@ -615,7 +625,7 @@ class ResPartner(models.Model):
                 partner.commercial_partner_id.id, "none"
             )
 
-    def _search_acceptance_state(self, operator, value):
+    def _search_accountancy_acceptance_state(self, operator, value):
         if operator not in ("=", "!=", "in", "not in"):
             return NotImplemented
         values = {value} if isinstance(value, str) or not value else set(value)
@@ -637,7 +647,7 @@ class ResPartner(models.Model):
         return domain
 
     @api.depends("relation_kind")
-    def _compute_relation_end_date(self):
+    def _compute_accountancy_relation_end_date(self):
         today = fields.Date.context_today(self)
         for partner in self:
             if partner.relation_kind != "former_client":
@@ -646,7 +656,7 @@ class ResPartner(models.Model):
                 partner.relation_end_date = today
 
     @api.depends("is_company", "legal_form")
-    def _compute_tax_regime(self):
+    def _compute_accountancy_tax_regime(self):
         for partner in self:
             if not partner.is_company or partner.legal_form in IB_LEGAL_FORMS:
                 partner.tax_regime = "ib"
@@ -655,7 +665,7 @@ class ResPartner(models.Model):
             else:
                 partner.tax_regime = "depends"
 
-    def _compute_client_group_member_count(self):
+    def _compute_accountancy_client_group_member_count(self):
         groups = self.client_group_id
         counts = dict(
             self._read_group(
@@ -667,7 +677,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.client_group_member_count = counts.get(partner.client_group_id, 0)
 
-    def _compute_current_assignment_ids(self):
+    def _compute_accountancy_current_assignment_ids(self):
         year = fields.Date.context_today(self).year
         assignments = self.env["accountancy.assignment"].search(
             [("partner_id", "in", self.ids), ("year", "=", year)]
@@ -678,7 +688,7 @@ class ResPartner(models.Model):
             partner.current_assignment_count = len(current)
 
     @api.depends_context("planning_year")
-    def _compute_team_planning(self):
+    def _compute_accountancy_team_planning(self):
         year = self._accountancy_planning_year()
         roles = self._accountancy_team_planning_roles()
         cells = self.env["accountancy.assignment"]._team_planning_cells(
@@ -695,7 +705,7 @@ class ResPartner(models.Model):
                     (partner_id, role.id, year - 1), Employee
                 )
 
-    def _inverse_team_planning(self):
+    def _inverse_accountancy_team_planning(self):
         roles = self._accountancy_team_planning_roles()
         self.env["accountancy.assignment"]._team_planning_apply(
             self._accountancy_planning_year(),
@@ -706,10 +716,10 @@ class ResPartner(models.Model):
             },
         )
 
-    def _compute_team_member_id(self):
+    def _compute_accountancy_team_member_id(self):
         self.team_member_id = False
 
-    def _search_team_member_id(self, operator, value):
+    def _search_accountancy_team_member_id(self, operator, value):
         year = self._accountancy_planning_year()
         if operator in ("=", "!=") and not value:
             # "Team member is (not) set": clients without / with a team that year.
@@ -756,7 +766,7 @@ class ResPartner(models.Model):
             domain = ["!", *expression.normalize_domain(domain)]
         return domain
 
-    def _compute_service_plan_count(self):
+    def _compute_accountancy_service_plan_count(self):
         counts = dict(
             self.env["accountancy.service.plan"]._read_group(
                 [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
@@ -768,7 +778,7 @@ class ResPartner(models.Model):
     @api.depends(
         "strategy_ids.year", "strategy_ids.points", "strategy_ids.client_type_id"
     )
-    def _compute_strategy_current(self):
+    def _compute_accountancy_strategy_current(self):
         year = fields.Date.context_today(self).year
         for partner in self:
             current = partner.strategy_ids.filtered(lambda s: s.year == year)[:1]
@@ -786,7 +796,7 @@ class ResPartner(models.Model):
                 managers.get(partner._origin.id) or partner.user_id
             )
 
-    def _compute_project_count(self):
+    def _compute_accountancy_project_count(self):
         counts = dict(
             self.env["project.project"]._read_group(
                 [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
@@ -795,7 +805,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.project_count = counts.get(partner, 0)
 
-    def _compute_snapshot_count(self):
+    def _compute_accountancy_snapshot_count(self):
         counts = dict(
             self.env["accountancy.snapshot"]._read_group(
                 [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
@@ -804,7 +814,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.snapshot_count = counts.get(partner, 0)
 
-    def _compute_contact_moment_count(self):
+    def _compute_accountancy_contact_moment_count(self):
         # Counted per relation: the moments of its contact persons are on it too.
         counts = dict(
             self.env["accountancy.contact.moment"]._read_group(
@@ -823,7 +833,7 @@ class ResPartner(models.Model):
         "annual_figure_ids.balance_total",
         "annual_figure_ids.employee_count",
     )
-    def _compute_size_class(self):
+    def _compute_accountancy_size_class(self):
         # One query for the whole batch. Records not saved yet (the card being
         # edited) use the figures in the form instead.
         # TODO: warn on the card when statutory_audit_required
@@ -853,15 +863,15 @@ class ResPartner(models.Model):
         "participation_relation_ids.share_percentage",
     )
     @api.depends_context("lang")
-    def _compute_holding_tree(self):
+    def _compute_accountancy_holding_tree(self):
         for partner in self:
-            partner.holding_tree = partner._render_holding_tree()
+            partner.holding_tree = partner._accountancy_render_holding_tree()
 
     @api.depends(
         "shareholder_relation_ids.share_percentage",
         "shareholder_relation_ids.date_end",
     )
-    def _compute_current_share_total(self):
+    def _compute_accountancy_current_share_total(self):
         today = fields.Date.context_today(self)
         for partner in self:
             partner.current_share_total = sum(
@@ -1450,7 +1460,7 @@ class ResPartner(models.Model):
             key=order.index,
         )
 
-    def _holding_edges(self, partner_ids, side):
+    def _accountancy_holding_edges(self, partner_ids, side):
         """Current shareholding relations touching ``partner_ids`` on ``side``."""
         today = fields.Date.context_today(self)
         return self.env["res.partner.relation"].search_fetch(
@@ -1464,7 +1474,7 @@ class ResPartner(models.Model):
             ["left_partner_id", "right_partner_id", "share_percentage"],
         )
 
-    def _render_holding_tree(self):
+    def _accountancy_render_holding_tree(self):
         """The holding structure around this partner, from its ultimate
         shareholders down to its last subsidiaries, as nested HTML lists
         (template res_partner_holding_tree). One query per level of the
@@ -1475,7 +1485,7 @@ class ResPartner(models.Model):
         children = {}  # shareholder id -> [(subsidiary id, %)]
         ancestors, frontier = {self.id}, {self.id}
         while frontier:
-            edges = self._holding_edges(frontier, "right_partner_id")
+            edges = self._accountancy_holding_edges(frontier, "right_partner_id")
             frontier = set()
             for edge in edges:
                 parent, child = edge.left_partner_id.id, edge.right_partner_id.id
@@ -1485,7 +1495,7 @@ class ResPartner(models.Model):
                     frontier.add(parent)
         seen_down, frontier = {self.id}, {self.id}
         while frontier:
-            edges = self._holding_edges(frontier, "left_partner_id")
+            edges = self._accountancy_holding_edges(frontier, "left_partner_id")
             frontier = set()
             for edge in edges:
                 parent, child = edge.left_partner_id.id, edge.right_partner_id.id

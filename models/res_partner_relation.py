@@ -15,6 +15,10 @@ class ResPartnerRelation(models.Model):
         help="Percentage of the shares of the right partner held by the left partner.",
     )
 
+    # ------------------------------------------------------------
+    # CONSTRAINTS AND ONCHANGES
+    # ------------------------------------------------------------
+
     @api.constrains("share_percentage", "type_id")
     def _check_accountancy_share_percentage(self):
         for relation in self.filtered("type_id.is_shareholding"):
@@ -63,6 +67,10 @@ class ResPartnerRelation(models.Model):
                         total=format(total, "g"),
                     )
                 )
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
 
     @api.model
     def get_import_templates(self):

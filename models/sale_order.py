@@ -86,6 +86,24 @@ class SaleOrder(models.Model):
         string="Rejection Reason", copy=False, readonly=True
     )
 
+    # The quote's pre-calculation tab (see sale.order.line).
+    precalculation_line_ids = fields.One2many(
+        "accountancy.precalculation.line", "order_id", string="Pre-calculation"
+    )
+    accountancy_precalculated_hours = fields.Float(
+        string="Pre-calculated hours",
+        compute="_compute_accountancy_precalculation_totals",
+        digits=(16, 2),
+    )
+    accountancy_precalculated_amount = fields.Monetary(
+        string="Pre-calculated amount",
+        compute="_compute_accountancy_precalculation_totals",
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
     @api.depends("amount_total", "accountancy_approved_amount")
     def _compute_accountancy_approval_state(self):
         for order in self:
@@ -116,6 +134,17 @@ class SaleOrder(models.Model):
                 reason and order.accountancy_approval_state != "approved"
             )
 
+    @api.depends("precalculation_line_ids.hours", "precalculation_line_ids.amount")
+    def _compute_accountancy_precalculation_totals(self):
+        for order in self:
+            lines = order.precalculation_line_ids
+            order.accountancy_precalculated_hours = sum(lines.mapped("hours"))
+            order.accountancy_precalculated_amount = sum(lines.mapped("amount"))
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
     @api.model_create_multi
     def create(self, vals_list):
         protected_fields.check_create(self, vals_list, APPROVAL_FIELDS)
@@ -143,6 +172,18 @@ class SaleOrder(models.Model):
             )
         return res
 
+    @api.returns("mail.message", lambda value: value.id)
+    def message_post(self, **kwargs):
+        # The mail composer marks the quotation as sent when it posts the
+        # quotation e-mail: also that way an unapproved quotation is not sent.
+        if self.env.context.get("mark_so_as_sent"):
+            self._accountancy_check_approval()
+        return super().message_post(**kwargs)
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
     def action_quotation_send(self):
         self._accountancy_check_approval()
         return super().action_quotation_send()
@@ -169,75 +210,6 @@ class SaleOrder(models.Model):
         self.activity_unlink([APPROVAL_ACTIVITY])
         self._accountancy_lose_opportunities()
         return res
-
-    @api.returns("mail.message", lambda value: value.id)
-    def message_post(self, **kwargs):
-        # The mail composer marks the quotation as sent when it posts the
-        # quotation e-mail: also that way an unapproved quotation is not sent.
-        if self.env.context.get("mark_so_as_sent"):
-            self._accountancy_check_approval()
-        return super().message_post(**kwargs)
-
-    def _has_to_be_signed(self):
-        # Portal: no "Accept & Sign" for a quotation that could not be confirmed
-        # (waiting for approval, or the client's Wwft acceptance blocks it).
-        return super()._has_to_be_signed() and not self._accountancy_confirm_refusal()
-
-    def _has_to_be_paid(self):
-        # Paying online confirms the quotation too.
-        return super()._has_to_be_paid() and not self._accountancy_confirm_refusal()
-
-    def _accountancy_confirm_refusal(self):
-        """Why the module's rules refuse to confirm this quotation (approval,
-        Wwft acceptance), as the staff's message; "" when they do not."""
-        self.ensure_one()
-        if self.accountancy_approval_required:
-            return self.env._(
-                "it needs approval by a manager (%(reason)s).",
-                reason=self.accountancy_approval_reason,
-            )
-        try:
-            self.partner_id.with_company(self.company_id)._accountancy_check_acceptance(
-                "quote_confirm"
-            )
-        except UserError as error:
-            return str(error)
-        return ""
-
-    def _accountancy_portal_refusal(self, reason):
-        """The customer could not accept this quotation in the portal because
-        of ``reason`` (the staff's message): a to-do for its salesperson (or a
-        compliance officer), and the plain message for the customer, which
-        names nobody."""
-        self.ensure_one()
-        summary = self.env._("Customer could not accept the quotation online")
-        user = (
-            self.user_id
-            or self.team_id.user_id
-            or self.env["accountancy.client.acceptance"]._compliance_officers()[:1]
-            or self.env.ref("base.user_admin")
-        )
-        already = self.activity_ids.filtered(
-            lambda activity: activity.summary == summary and activity.user_id == user
-        )
-        if not already:
-            self.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=summary,
-                note=self.env._(
-                    "%(customer)s tried to accept %(order)s in the portal, which "
-                    "was refused: %(reason)s Resolve this and contact the "
-                    "customer.",
-                    customer=self.partner_id.display_name,
-                    order=self.name,
-                    reason=reason,
-                ),
-                user_id=user.id,
-            )
-        return self.env._(
-            "This quotation cannot be accepted online yet. We have informed our "
-            "team, who will contact you shortly."
-        )
 
     def action_accountancy_request_approval(self):
         """Ask a manager to approve the quotations: a to-do for the approver."""
@@ -344,6 +316,75 @@ class SaleOrder(models.Model):
             "context": {"default_order_ids": self.ids},
         }
 
+    # ------------------------------------------------------------
+    # PORTAL
+    # ------------------------------------------------------------
+
+    def _has_to_be_signed(self):
+        # Portal: no "Accept & Sign" for a quotation that could not be confirmed
+        # (waiting for approval, or the client's Wwft acceptance blocks it).
+        return super()._has_to_be_signed() and not self._accountancy_confirm_refusal()
+
+    def _has_to_be_paid(self):
+        # Paying online confirms the quotation too.
+        return super()._has_to_be_paid() and not self._accountancy_confirm_refusal()
+
+    def _accountancy_confirm_refusal(self):
+        """Why the module's rules refuse to confirm this quotation (approval,
+        Wwft acceptance), as the staff's message; "" when they do not."""
+        self.ensure_one()
+        if self.accountancy_approval_required:
+            return self.env._(
+                "it needs approval by a manager (%(reason)s).",
+                reason=self.accountancy_approval_reason,
+            )
+        try:
+            self.partner_id.with_company(self.company_id)._accountancy_check_acceptance(
+                "quote_confirm"
+            )
+        except UserError as error:
+            return str(error)
+        return ""
+
+    def _accountancy_portal_refusal(self, reason):
+        """The customer could not accept this quotation in the portal because
+        of ``reason`` (the staff's message): a to-do for its salesperson (or a
+        compliance officer), and the plain message for the customer, which
+        names nobody."""
+        self.ensure_one()
+        summary = self.env._("Customer could not accept the quotation online")
+        user = (
+            self.user_id
+            or self.team_id.user_id
+            or self.env["accountancy.client.acceptance"]._compliance_officers()[:1]
+            or self.env.ref("base.user_admin")
+        )
+        already = self.activity_ids.filtered(
+            lambda activity: activity.summary == summary and activity.user_id == user
+        )
+        if not already:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=summary,
+                note=self.env._(
+                    "%(customer)s tried to accept %(order)s in the portal, which "
+                    "was refused: %(reason)s Resolve this and contact the "
+                    "customer.",
+                    customer=self.partner_id.display_name,
+                    order=self.name,
+                    reason=reason,
+                ),
+                user_id=user.id,
+            )
+        return self.env._(
+            "This quotation cannot be accepted online yet. We have informed our "
+            "team, who will contact you shortly."
+        )
+
+    # ------------------------------------------------------------
+    # APPROVAL RULES
+    # ------------------------------------------------------------
+
     def _accountancy_reject(self, reason):
         """Reject the approval of the quotations with the reason why."""
         self._accountancy_check_approver()
@@ -370,8 +411,6 @@ class SaleOrder(models.Model):
             }
         )
         return True
-
-    # Approval rules
 
     @api.model
     def _accountancy_approval_settings(self):
@@ -597,7 +636,9 @@ class SaleOrder(models.Model):
                     )
                 )
 
-    # Opportunity outcome
+    # ------------------------------------------------------------
+    # OPPORTUNITY OUTCOME
+    # ------------------------------------------------------------
 
     def _accountancy_win_opportunities(self):
         """A confirmed quotation wins its opportunity."""
