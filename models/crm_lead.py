@@ -5,6 +5,8 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from .access_checks import check_caller
+from .record_counts import count_by
+from .window_actions import records_of
 
 
 class CrmLead(models.Model):
@@ -70,11 +72,7 @@ class CrmLead(models.Model):
         return res
 
     def _compute_accountancy_contact_moment_count(self):
-        counts = dict(
-            self.env["accountancy.contact.moment"]._read_group(
-                [("lead_id", "in", self.ids)], ["lead_id"], ["__count"]
-            )
-        )
+        counts = count_by(self, "accountancy.contact.moment", "lead_id")
         for lead in self:
             lead.contact_moment_count = counts.get(lead._origin, 0)
 
@@ -141,31 +139,17 @@ class CrmLead(models.Model):
     def action_log_contact_moment(self):
         """Open a new contact moment for this opportunity and its relation."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Log contact moment"),
-            "res_model": "accountancy.contact.moment",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {
-                "default_lead_id": self.id,
-                "default_partner_id": self.partner_id.commercial_partner_id.id,
-                "default_contact_id": self.partner_id.id
-                if self.partner_id.parent_id
-                else False,
-            },
-        }
+        return self.partner_id._accountancy_contact_moment_dialog(lead_id=self.id)
 
     def action_view_contact_moments(self):
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_contact_moment_action"
+        return records_of(
+            self.env,
+            "accountancy_crm.accountancy_contact_moment_action",
+            "lead_id",
+            self,
         )
-        action["domain"] = [("lead_id", "=", self.id)]
-        action["context"] = {"default_lead_id": self.id}
-        return action
 
     def action_accountancy_convert_project(self):
         """Create the client's project with one task per service line of the

@@ -13,6 +13,8 @@ from . import import_bisect, protected_fields
 from .access_checks import USER_GROUP, check_caller
 from .accountancy_client_acceptance import ACCEPTANCE_STATUSES
 from .accountancy_partner_duplicate import UNIQUE_RULES
+from .record_counts import count_by
+from .window_actions import dialog_action, records_action, records_of
 
 # Set by action_accountancy_approve and the reject wizard only (see
 # protected_fields); the intake wizard enters new relations as waiting.
@@ -666,14 +668,7 @@ class ResPartner(models.Model):
                 partner.tax_regime = "depends"
 
     def _compute_accountancy_client_group_member_count(self):
-        groups = self.client_group_id
-        counts = dict(
-            self._read_group(
-                [("client_group_id", "in", groups.ids)],
-                ["client_group_id"],
-                ["__count"],
-            )
-        )
+        counts = count_by(self.client_group_id, "res.partner", "client_group_id")
         for partner in self:
             partner.client_group_member_count = counts.get(partner.client_group_id, 0)
 
@@ -767,11 +762,7 @@ class ResPartner(models.Model):
         return domain
 
     def _compute_accountancy_service_plan_count(self):
-        counts = dict(
-            self.env["accountancy.service.plan"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
-        )
+        counts = count_by(self, "accountancy.service.plan", "partner_id")
         for partner in self:
             partner.service_plan_count = counts.get(partner._origin, 0)
 
@@ -797,34 +788,24 @@ class ResPartner(models.Model):
             )
 
     def _compute_accountancy_project_count(self):
-        counts = dict(
-            self.env["project.project"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
-        )
+        counts = count_by(self, "project.project", "partner_id")
         for partner in self:
-            partner.project_count = counts.get(partner, 0)
+            partner.project_count = counts.get(partner._origin, 0)
 
     def _compute_accountancy_snapshot_count(self):
-        counts = dict(
-            self.env["accountancy.snapshot"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
-        )
+        counts = count_by(self, "accountancy.snapshot", "partner_id")
         for partner in self:
-            partner.snapshot_count = counts.get(partner, 0)
+            partner.snapshot_count = counts.get(partner._origin, 0)
 
     def _compute_accountancy_contact_moment_count(self):
         # Counted per relation: the moments of its contact persons are on it too.
-        counts = dict(
-            self.env["accountancy.contact.moment"]._read_group(
-                [("partner_id", "in", self.commercial_partner_id.ids)],
-                ["partner_id"],
-                ["__count"],
-            )
+        counts = count_by(
+            self.commercial_partner_id, "accountancy.contact.moment", "partner_id"
         )
         for partner in self:
-            partner.contact_moment_count = counts.get(partner.commercial_partner_id, 0)
+            partner.contact_moment_count = counts.get(
+                partner.commercial_partner_id._origin, 0
+            )
 
     @api.depends(
         "is_company",
@@ -1166,64 +1147,47 @@ class ResPartner(models.Model):
         """Ask why, then freeze the client file (see the freeze wizard)."""
         check_caller(self, "read")
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Freeze client file"),
-            "res_model": "accountancy.snapshot.freeze.wizard",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_partner_id": self.id},
-        }
+        return dialog_action(
+            self.env._("Freeze client file"),
+            "accountancy.snapshot.freeze.wizard",
+            {"default_partner_id": self.id},
+        )
 
     def action_view_snapshots(self):
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_snapshot_action"
+        return records_action(
+            self.env,
+            "accountancy_crm.accountancy_snapshot_action",
+            [("partner_id", "=", self.id)],
+            {"create": False},
         )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"create": False}
-        return action
 
     def action_log_contact_moment(self):
         """Open a new contact moment with this relation (and contact person)."""
         check_caller(self, "read")
         self.ensure_one()
-        relation = self.commercial_partner_id
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Log contact moment"),
-            "res_model": "accountancy.contact.moment",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {
-                "default_partner_id": relation.id,
-                "default_contact_id": self.id if self != relation else False,
-            },
-        }
+        return self._accountancy_contact_moment_dialog()
 
     def action_view_contact_moments(self):
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_contact_moment_action"
+        return records_of(
+            self.env,
+            "accountancy_crm.accountancy_contact_moment_action",
+            "partner_id",
+            self.commercial_partner_id,
         )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
-        return action
 
     def action_view_nps_responses(self):
         check_caller(self, "read")
         self.ensure_one()
-        relation = self.commercial_partner_id
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_nps_response_action"
+        return records_action(
+            self.env,
+            "accountancy_crm.accountancy_nps_response_action",
+            [("commercial_partner_id", "=", self.commercial_partner_id.id)],
+            {"default_partner_id": self.id},
         )
-        action["domain"] = [("commercial_partner_id", "=", relation.id)]
-        action["context"] = {"default_partner_id": self.id}
-        return action
 
     def action_view_client_group_members(self):
         check_caller(self, "read")
@@ -1240,25 +1204,23 @@ class ResPartner(models.Model):
     def action_view_team(self):
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_assignment_action"
+        return records_of(
+            self.env,
+            "accountancy_crm.accountancy_assignment_action",
+            "partner_id",
+            self,
+            search_default_filter_current_year=1,
         )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {
-            "default_partner_id": self.id,
-            "search_default_filter_current_year": 1,
-        }
-        return action
 
     def action_view_service_plans(self):
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_service_plan_action"
+        return records_of(
+            self.env,
+            "accountancy_crm.accountancy_service_plan_action",
+            "partner_id",
+            self,
         )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"default_partner_id": self.id}
-        return action
 
     def schedule_meeting(self):
         # Calendar's button for every internal user; the module's relations
@@ -1281,12 +1243,7 @@ class ResPartner(models.Model):
     def action_view_projects(self):
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "project.open_view_project_all"
-        )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"default_partner_id": self.id}
-        return action
+        return records_of(self.env, "project.open_view_project_all", "partner_id", self)
 
     def action_accountancy_approve(self):
         """Approve relations entered through an intake profile with approval."""
@@ -1304,15 +1261,11 @@ class ResPartner(models.Model):
     def action_accountancy_reject(self):
         """Ask the reason, then archive the relations (see the reject wizard)."""
         self._accountancy_check_approver()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Reject relation"),
-            "res_model": "accountancy.approval.reject.wizard",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_partner_ids": self.ids},
-        }
+        return dialog_action(
+            self.env._("Reject relation"),
+            "accountancy.approval.reject.wizard",
+            {"default_partner_ids": self.ids},
+        )
 
     # ------------------------------------------------------------
     # BUSINESS
@@ -1460,19 +1413,40 @@ class ResPartner(models.Model):
             key=order.index,
         )
 
-    def _accountancy_holding_edges(self, partner_ids, side):
-        """Current shareholding relations touching ``partner_ids`` on ``side``."""
+    def _accountancy_holding_walk(self, upwards, children):
+        """The ids of the partners reached from this one through current
+        shareholdings, up to its shareholders or down to its subsidiaries
+        (this one included), one query per level; each shareholding passed
+        is added to ``children`` (shareholder id -> {subsidiary id: %})."""
         today = fields.Date.context_today(self)
-        return self.env["res.partner.relation"].search_fetch(
-            [
-                ("type_id.is_shareholding", "=", True),
-                (side, "in", list(partner_ids)),
-                "|",
-                ("date_end", "=", False),
-                ("date_end", ">=", today),
-            ],
-            ["left_partner_id", "right_partner_id", "share_percentage"],
+        # Up: the shareholdings of which the reached partners are the
+        # subsidiary (right side); the next level is their shareholders.
+        side, ahead = (
+            ("right_partner_id", "left_partner_id")
+            if upwards
+            else ("left_partner_id", "right_partner_id")
         )
+        reached, frontier = {self.id}, {self.id}
+        while frontier:
+            edges = self.env["res.partner.relation"].search_fetch(
+                [
+                    ("type_id.is_shareholding", "=", True),
+                    (side, "in", list(frontier)),
+                    "|",
+                    ("date_end", "=", False),
+                    ("date_end", ">=", today),
+                ],
+                ["left_partner_id", "right_partner_id", "share_percentage"],
+            )
+            frontier = set()
+            for edge in edges:
+                parent, child = edge.left_partner_id.id, edge.right_partner_id.id
+                children.setdefault(parent, {})[child] = edge.share_percentage
+                next_id = edge[ahead].id
+                if next_id not in reached:
+                    reached.add(next_id)
+                    frontier.add(next_id)
+        return reached
 
     def _accountancy_render_holding_tree(self):
         """The holding structure around this partner, from its ultimate
@@ -1482,27 +1456,9 @@ class ResPartner(models.Model):
         self.ensure_one()
         if not self.id:
             return False
-        children = {}  # shareholder id -> [(subsidiary id, %)]
-        ancestors, frontier = {self.id}, {self.id}
-        while frontier:
-            edges = self._accountancy_holding_edges(frontier, "right_partner_id")
-            frontier = set()
-            for edge in edges:
-                parent, child = edge.left_partner_id.id, edge.right_partner_id.id
-                children.setdefault(parent, {})[child] = edge.share_percentage
-                if parent not in ancestors:
-                    ancestors.add(parent)
-                    frontier.add(parent)
-        seen_down, frontier = {self.id}, {self.id}
-        while frontier:
-            edges = self._accountancy_holding_edges(frontier, "left_partner_id")
-            frontier = set()
-            for edge in edges:
-                parent, child = edge.left_partner_id.id, edge.right_partner_id.id
-                children.setdefault(parent, {})[child] = edge.share_percentage
-                if child not in seen_down:
-                    seen_down.add(child)
-                    frontier.add(child)
+        children = {}  # shareholder id -> {subsidiary id: %}
+        ancestors = self._accountancy_holding_walk(True, children)
+        seen_down = self._accountancy_holding_walk(False, children)
         if len(children) == 0:
             return False
         has_parent = {c for kids in children.values() for c in kids if c in ancestors}
@@ -1706,4 +1662,19 @@ class ResPartner(models.Model):
         one of these clients (see accountancy.client.acceptance._check_partners)."""
         return self.env["accountancy.client.acceptance"]._check_partners(
             self, operation
+        )
+
+    def _accountancy_contact_moment_dialog(self, **defaults):
+        """A new contact moment with this relation, or with this contact
+        person and its relation (none for an empty recordset); ``defaults``
+        adds others (e.g. the opportunity)."""
+        relation = self.commercial_partner_id
+        return dialog_action(
+            self.env._("Log contact moment"),
+            "accountancy.contact.moment",
+            {
+                "default_partner_id": relation.id,
+                "default_contact_id": self.id if self != relation else False,
+                **{f"default_{fname}": value for fname, value in defaults.items()},
+            },
         )

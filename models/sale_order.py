@@ -8,6 +8,7 @@ from odoo.tools.misc import formatLang
 
 from . import protected_fields
 from .parameters import Param, flag, get_param
+from .window_actions import dialog_action
 
 APPROVAL_AMOUNT = Param("accountancy_crm.quote_approval_amount", 0.0, float)
 APPROVAL_NEW_CLIENT = Param("accountancy_crm.quote_approval_new_client", False, flag)
@@ -306,15 +307,11 @@ class SaleOrder(models.Model):
     def action_accountancy_reject(self):
         """Ask the reason, then reject (see the quotation reject wizard)."""
         self._accountancy_check_approver()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Reject quotation"),
-            "res_model": "accountancy.quote.reject.wizard",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_order_ids": self.ids},
-        }
+        return dialog_action(
+            self.env._("Reject quotation"),
+            "accountancy.quote.reject.wizard",
+            {"default_order_ids": self.ids},
+        )
 
     # ------------------------------------------------------------
     # PORTAL
