@@ -853,12 +853,13 @@ class ResPartner(models.Model):
         "shareholder_relation_ids.date_end",
     )
     def _compute_accountancy_current_share_total(self):
-        today = fields.Date.context_today(self)
+        Relation = self.env["res.partner.relation"]
+        current = Relation._accountancy_current_shareholding_domain()
         for partner in self:
             partner.current_share_total = sum(
-                relation.share_percentage
-                for relation in partner.shareholder_relation_ids
-                if not relation.date_end or relation.date_end >= today
+                partner.shareholder_relation_ids.filtered_domain(current).mapped(
+                    "share_percentage"
+                )
             )
 
     @api.depends("kvk_branch_number")
@@ -1418,7 +1419,8 @@ class ResPartner(models.Model):
         shareholdings, up to its shareholders or down to its subsidiaries
         (this one included), one query per level; each shareholding passed
         is added to ``children`` (shareholder id -> {subsidiary id: %})."""
-        today = fields.Date.context_today(self)
+        Relation = self.env["res.partner.relation"]
+        current = Relation._accountancy_current_shareholding_domain()
         # Up: the shareholdings of which the reached partners are the
         # subsidiary (right side); the next level is their shareholders.
         side, ahead = (
@@ -1428,14 +1430,8 @@ class ResPartner(models.Model):
         )
         reached, frontier = {self.id}, {self.id}
         while frontier:
-            edges = self.env["res.partner.relation"].search_fetch(
-                [
-                    ("type_id.is_shareholding", "=", True),
-                    (side, "in", list(frontier)),
-                    "|",
-                    ("date_end", "=", False),
-                    ("date_end", ">=", today),
-                ],
+            edges = Relation.search_fetch(
+                [(side, "in", list(frontier)), *current],
                 ["left_partner_id", "right_partner_id", "share_percentage"],
             )
             frontier = set()
