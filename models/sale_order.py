@@ -515,17 +515,19 @@ class SaleOrder(models.Model):
                     orders=", ".join(blocked.mapped("name")),
                 )
             )
-        amount = formatLang(
-            self.env, order.amount_total, currency_obj=order.currency_id
-        )
+        params = {
+            "amount": formatLang(
+                self.env, order.amount_total, currency_obj=order.currency_id
+            ),
+            "reason": order.accountancy_approval_reason,
+            "managers": managers,
+        }
         if order.accountancy_approval_state == "to_approve":
             message = self.env._(
                 "This quotation of %(amount)s (%(reason)s) is waiting for approval "
                 "by a manager (%(managers)s); it can be sent or confirmed once it "
                 "is approved.",
-                amount=amount,
-                reason=order.accountancy_approval_reason,
-                managers=managers,
+                **params,
             )
         elif order.accountancy_approval_state == "rejected":
             message = self.env._(
@@ -533,19 +535,15 @@ class SaleOrder(models.Model):
                 "%(rejection)s. Change it and click 'Request approval' again; a "
                 "manager (%(managers)s) must approve it before it can be sent or "
                 "confirmed.",
-                amount=amount,
-                reason=order.accountancy_approval_reason,
+                **params,
                 rejection=order.accountancy_rejection_reason or "",
-                managers=managers,
             )
         else:
             message = self.env._(
                 "This quotation of %(amount)s (%(reason)s) needs approval by a "
                 "manager (%(managers)s) before it can be sent or confirmed. Click "
                 "'Request approval'.",
-                amount=amount,
-                reason=order.accountancy_approval_reason,
-                managers=managers,
+                **params,
             )
         raise UserError(message)
 
