@@ -43,7 +43,6 @@
         "views/accountancy_role_views.xml",
         "views/accountancy_assignment_views.xml",
         "views/accountancy_intake_profile_views.xml",
-        "views/res_config_settings_views.xml",
         "views/accountancy_score_criterion_views.xml",
         "views/accountancy_client_type_views.xml",
         "views/accountancy_strategy_views.xml",
@@ -98,6 +97,8 @@
         "views/res_users_views.xml",
         # adoption: import templates and onboarding
         "views/accountancy_onboarding_views.xml",
+        # after the actions its Setup block opens
+        "views/res_config_settings_views.xml",
         # planning: fiscal calendar
         "data/accountancy_fiscal_cron_data.xml",
         "views/accountancy_fiscal_calendar_views.xml",

@@ -4,6 +4,10 @@ from odoo import models
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         posted._accountancy_refresh_lifecycle()
@@ -18,6 +22,10 @@ class AccountMove(models.Model):
         result = super().button_cancel()
         self._accountancy_refresh_lifecycle()
         return result
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
 
     def _accountancy_refresh_lifecycle(self):
         """The first invoice date (and so the lifecycle stage) of the clients of

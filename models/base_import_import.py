@@ -6,6 +6,10 @@ from .accountancy_onboarding import IMPORT_MODELS
 class BaseImportImport(models.TransientModel):
     _inherit = "base_import.import"
 
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
     def execute_import(self, fields, columns, options, dryrun=False):
         """Errors of the module's import templates name the line of the file,
         the header being line 1, as a spreadsheet numbers its rows. Odoo's

@@ -22,6 +22,10 @@ class CalendarEvent(models.Model):
         "them; the meeting then shows on that relation's card.",
     )
 
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
     @api.depends("partner_ids")
     def _compute_accountancy_partner_id(self):
         # Only a default: a relation chosen by hand stays. sudo: only the id of

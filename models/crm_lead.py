@@ -5,18 +5,54 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from .access_checks import check_caller
+from .record_counts import count_by
+from .window_actions import records_of
 
 
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
     stage_color = fields.Integer(related="stage_id.color")
+
     # Set when the probability comes from the stage (forecast status), cleared
     # as soon as the probability is written by hand; the predictive lead
     # scoring must not overwrite a fixed probability.
     accountancy_fixed_probability = fields.Boolean(
         string="Probability Fixed by Stage", copy=False, readonly=True
     )
+
+    # Decision-making unit (see accountancy.dmu.member).
+    accountancy_dmu_member_ids = fields.One2many(
+        "accountancy.dmu.member",
+        "lead_id",
+        string="Decision-making unit",
+        copy=True,
+        help="The client's contact persons who take part in the decision, with "
+        "their role: decider, influencer, user, buyer or gatekeeper.",
+    )
+
+    # Contact moments (see accountancy.contact.moment).
+    contact_moment_count = fields.Integer(
+        compute="_compute_accountancy_contact_moment_count",
+        groups="accountancy_crm.group_user",
+    )
+
+    # Project of the opportunity ("Convert to project", at any stage).
+    accountancy_project_id = fields.Many2one(
+        "project.project",
+        string="Project",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The client's project made from this opportunity and the "
+        "pre-calculation of its quote; confirming the quote puts its tasks in "
+        "this project instead of creating another one.",
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
 
     def _compute_probabilities(self):
         res = super()._compute_probabilities()
@@ -34,6 +70,15 @@ class CrmLead(models.Model):
             ):
                 lead.probability = fixed
         return res
+
+    def _compute_accountancy_contact_moment_count(self):
+        counts = count_by(self, "accountancy.contact.moment", "lead_id")
+        for lead in self:
+            lead.contact_moment_count = counts.get(lead._origin, 0)
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -87,6 +132,54 @@ class CrmLead(models.Model):
             result = super(CrmLead, self - lost).write(fixed_vals)
         return result
 
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_log_contact_moment(self):
+        """Open a new contact moment for this opportunity and its relation."""
+        self.ensure_one()
+        return self.partner_id._accountancy_contact_moment_dialog(lead_id=self.id)
+
+    def action_view_contact_moments(self):
+        check_caller(self, "read")
+        self.ensure_one()
+        return records_of(
+            self.env,
+            "accountancy_crm.accountancy_contact_moment_action",
+            "lead_id",
+            self,
+        )
+
+    def action_accountancy_convert_project(self):
+        """Create the client's project with one task per service line of the
+        latest quote (planned hours from its pre-calculation), or open the
+        project when the opportunity already has one."""
+        self.ensure_one()
+        self.check_access("write")
+        if not self.partner_id:
+            raise UserError(
+                self.env._(
+                    "The opportunity %(lead)s has no customer: set the customer "
+                    "before converting it to a project.",
+                    lead=self.name,
+                )
+            )
+        if not self.accountancy_project_id:
+            project = (
+                self._accountancy_order_project() or self._accountancy_create_project()
+            )
+            self._accountancy_link_project(project)
+        return self.action_view_accountancy_project()
+
+    def action_view_accountancy_project(self):
+        self.ensure_one()
+        return self.accountancy_project_id.action_view_tasks()
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
     def _accountancy_set_automated_probability(self):
         """Align probability on the automated one, one write per value."""
         by_value = defaultdict(lambda: self.browse())
@@ -122,97 +215,6 @@ class CrmLead(models.Model):
                         "accountancy_fixed_probability": True,
                     }
                 )
-
-    # Decision-making unit (see accountancy.dmu.member).
-    accountancy_dmu_member_ids = fields.One2many(
-        "accountancy.dmu.member",
-        "lead_id",
-        string="Decision-making unit",
-        copy=True,
-        help="The client's contact persons who take part in the decision, with "
-        "their role: decider, influencer, user, buyer or gatekeeper.",
-    )
-
-    # Contact moments (see accountancy.contact.moment).
-    contact_moment_count = fields.Integer(
-        compute="_compute_contact_moment_count", groups="accountancy_crm.group_user"
-    )
-
-    def _compute_contact_moment_count(self):
-        counts = dict(
-            self.env["accountancy.contact.moment"]._read_group(
-                [("lead_id", "in", self.ids)], ["lead_id"], ["__count"]
-            )
-        )
-        for lead in self:
-            lead.contact_moment_count = counts.get(lead._origin, 0)
-
-    def action_log_contact_moment(self):
-        """Open a new contact moment for this opportunity and its relation."""
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Log contact moment"),
-            "res_model": "accountancy.contact.moment",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {
-                "default_lead_id": self.id,
-                "default_partner_id": self.partner_id.commercial_partner_id.id,
-                "default_contact_id": self.partner_id.id
-                if self.partner_id.parent_id
-                else False,
-            },
-        }
-
-    def action_view_contact_moments(self):
-        check_caller(self, "read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_contact_moment_action"
-        )
-        action["domain"] = [("lead_id", "=", self.id)]
-        action["context"] = {"default_lead_id": self.id}
-        return action
-
-    # Project of the opportunity ("Convert to project", at any stage).
-    accountancy_project_id = fields.Many2one(
-        "project.project",
-        string="Project",
-        copy=False,
-        readonly=True,
-        index="btree_not_null",
-        ondelete="set null",
-        help="The client's project made from this opportunity and the "
-        "pre-calculation of its quote; confirming the quote puts its tasks in "
-        "this project instead of creating another one.",
-    )
-
-    def action_accountancy_convert_project(self):
-        """Create the client's project with one task per service line of the
-        latest quote (planned hours from its pre-calculation), or open the
-        project when the opportunity already has one."""
-        self.ensure_one()
-        self.check_access("write")
-        if not self.partner_id:
-            raise UserError(
-                self.env._(
-                    "The opportunity %(lead)s has no customer: set the customer "
-                    "before converting it to a project.",
-                    lead=self.name,
-                )
-            )
-        if not self.accountancy_project_id:
-            project = (
-                self._accountancy_order_project() or self._accountancy_create_project()
-            )
-            self._accountancy_link_project(project)
-        return self.action_view_accountancy_project()
-
-    def action_view_accountancy_project(self):
-        self.ensure_one()
-        return self.accountancy_project_id.action_view_tasks()
 
     def _accountancy_precalculation_order(self):
         """The latest quote of the opportunity that is not cancelled."""

@@ -15,6 +15,10 @@ class CrmStage(models.Model):
     )
     color = fields.Integer(help="Colour of the stage in the pipeline.")
 
+    # ------------------------------------------------------------
+    # CONSTRAINTS AND ONCHANGES
+    # ------------------------------------------------------------
+
     @api.constrains("accountancy_probability")
     def _check_accountancy_probability(self):
         for stage in self:
@@ -28,6 +32,10 @@ class CrmStage(models.Model):
                         value=stage.accountancy_probability,
                     )
                 )
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
 
     def _accountancy_fixed_probability(self):
         """Return the fixed probability of this stage, 0.0 when none applies

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 
 from .access_checks import check_caller
+from .record_counts import count_by
+from .window_actions import records_of
 
 
 class HrEmployee(models.Model):
@@ -32,17 +34,25 @@ class HrEmployee(models.Model):
         ),
     ]
 
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
     def _compute_accountancy_client_count(self):
         year = fields.Date.context_today(self).year
-        counts = dict(
-            self.env["accountancy.assignment"]._read_group(
-                [("employee_id", "in", self.ids), ("year", "=", year)],
-                ["employee_id"],
-                ["partner_id:count_distinct"],
-            )
+        counts = count_by(
+            self,
+            "accountancy.assignment",
+            "employee_id",
+            domain=[("year", "=", year)],
+            aggregate="partner_id:count_distinct",
         )
         for employee in self:
-            employee.accountancy_client_count = counts.get(employee, 0)
+            employee.accountancy_client_count = counts.get(employee._origin, 0)
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
 
     @api.model
     def get_import_templates(self):
@@ -55,15 +65,17 @@ class HrEmployee(models.Model):
             }
         ]
 
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
     def action_view_accountancy_clients(self):
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_assignment_action"
+        return records_of(
+            self.env,
+            "accountancy_crm.accountancy_assignment_action",
+            "employee_id",
+            self,
+            search_default_filter_current_year=1,
         )
-        action["domain"] = [("employee_id", "=", self.id)]
-        action["context"] = {
-            "default_employee_id": self.id,
-            "search_default_filter_current_year": 1,
-        }
-        return action

@@ -46,6 +46,25 @@ class ProjectProject(models.Model):
         help="The opportunity this project was made from (Convert to project).",
     )
 
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Wwft: the settings may forbid creating a project for a client without
+        # a valid client acceptance.
+        partner_ids = {vals.get("partner_id") for vals in vals_list} - {False, None}
+        if partner_ids:
+            self.env["res.partner"].browse(partner_ids)._accountancy_check_acceptance(
+                "project_create"
+            )
+        return super().create(vals_list)
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
     @api.model
     def _accountancy_naming_values(self, client, name, manager):
         """Name and project manager of a client's project made from a sale,
@@ -60,14 +79,3 @@ class ProjectProject(models.Model):
             ),
             "user_id": manager.id,
         }
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        # Wwft: the settings may forbid creating a project for a client without
-        # a valid client acceptance.
-        partner_ids = {vals.get("partner_id") for vals in vals_list} - {False, None}
-        if partner_ids:
-            self.env["res.partner"].browse(partner_ids)._accountancy_check_acceptance(
-                "project_create"
-            )
-        return super().create(vals_list)

@@ -19,12 +19,14 @@ class ProjectTask(models.Model):
         copy=False,
         help="The client's service plan this task was generated from.",
     )
+
     # Stable name of the piece of work within its plan (e.g. "vat-q1"), so that
     # generating the tasks again finds the existing task instead of adding one.
     accountancy_task_key = fields.Char(string="Planning task key", copy=False)
     accountancy_plan_year = fields.Integer(
         related="accountancy_service_plan_id.year", string="Planning year"
     )
+
     # The fiscal calendar: a generated tax return or KvK filing.
     accountancy_tax = fields.Selection(
         TAXES, string="Tax", index="btree_not_null", copy=False, readonly=True
@@ -83,6 +85,10 @@ class ProjectTask(models.Model):
         ),
     ]
 
+    # ------------------------------------------------------------
+    # CONSTRAINTS AND ONCHANGES
+    # ------------------------------------------------------------
+
     @api.constrains("accountancy_filed_on", "accountancy_period_end")
     def _check_accountancy_filed_on(self):
         today = fields.Date.context_today(self)
@@ -121,6 +127,10 @@ class ProjectTask(models.Model):
                         task=task.display_name,
                     )
                 )
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
 
     def action_accountancy_mark_filed(self):
         """Filed today by the current user, and done."""

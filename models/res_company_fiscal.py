@@ -11,6 +11,10 @@ class ResCompany(models.Model):
         "of the deferral list; empty: the first accountancy manager of the office.",
     )
 
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
     def _accountancy_fiscal_manager(self):
         self.ensure_one()
         if self.accountancy_fiscal_manager_id:

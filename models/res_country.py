@@ -11,6 +11,10 @@ class ResCountry(models.Model):
         "enhanced due diligence.",
     )
 
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
     @api.model
     def _accountancy_set_high_risk(self, codes):
         """Mark the countries of these ISO codes as high-risk (data on install)."""

@@ -13,6 +13,8 @@ from . import import_bisect, protected_fields
 from .access_checks import USER_GROUP, check_caller
 from .accountancy_client_acceptance import ACCEPTANCE_STATUSES
 from .accountancy_partner_duplicate import UNIQUE_RULES
+from .record_counts import count_by
+from .window_actions import dialog_action, records_action, records_of
 
 # Set by action_accountancy_approve and the reject wizard only (see
 # protected_fields); the intake wizard enters new relations as waiting.
@@ -26,7 +28,8 @@ RELATION_KINDS = [
     ("institution", "Institution"),
     ("other", "Other"),
 ]
-# This year's client type against last year's (see _compute_strategy_current).
+# This year's client type against last year's (see
+# _compute_accountancy_strategy_current).
 CLIENT_TYPE_TRENDS = [
     ("up", "Higher than last year"),
     ("same", "Same as last year"),
@@ -157,7 +160,7 @@ class ResPartner(models.Model):
             ("vpb", "Corporate tax (VPB)"),
             ("depends", "Depends"),
         ],
-        compute="_compute_tax_regime",
+        compute="_compute_accountancy_tax_regime",
         store=True,
         help="IB for natural persons and partnerships, VPB for bv, nv, cooperative "
         "and owm; for foundations and associations it depends on whether they run "
@@ -200,7 +203,7 @@ class ResPartner(models.Model):
         "accountancy.client.group", index="btree_not_null", tracking=True
     )
     client_group_member_count = fields.Integer(
-        compute="_compute_client_group_member_count"
+        compute="_compute_accountancy_client_group_member_count"
     )
     sector_id = fields.Many2one("accountancy.sector", index="btree_not_null")
     sector_properties = fields.Properties(
@@ -211,10 +214,12 @@ class ResPartner(models.Model):
     )
     current_assignment_ids = fields.One2many(
         "accountancy.assignment",
-        compute="_compute_current_assignment_ids",
+        compute="_compute_accountancy_current_assignment_ids",
         string="Team this year",
     )
-    current_assignment_count = fields.Integer(compute="_compute_current_assignment_ids")
+    current_assignment_count = fields.Integer(
+        compute="_compute_accountancy_current_assignment_ids"
+    )
     shareholder_relation_ids = fields.One2many(
         "res.partner.relation",
         "right_partner_id",
@@ -227,10 +232,12 @@ class ResPartner(models.Model):
         string="Participations",
         domain=[("type_id.is_shareholding", "=", True)],
     )
-    holding_tree = fields.Html(compute="_compute_holding_tree", sanitize=False)
+    holding_tree = fields.Html(
+        compute="_compute_accountancy_holding_tree", sanitize=False
+    )
     current_share_total = fields.Float(
         string="Total of current shares (%)",
-        compute="_compute_current_share_total",
+        compute="_compute_accountancy_current_share_total",
         help="The shares of the current shareholders together; ended "
         "shareholdings are left out.",
     )
@@ -255,7 +262,7 @@ class ResPartner(models.Model):
     # reports can group by it.
     client_type_id = fields.Many2one(
         "accountancy.client.type",
-        compute="_compute_strategy_current",
+        compute="_compute_accountancy_strategy_current",
         store=True,
         index="btree_not_null",
         # Internal judgement: not for portal users nor plain employees.
@@ -267,7 +274,7 @@ class ResPartner(models.Model):
     )
     client_type_trend = fields.Selection(
         CLIENT_TYPE_TRENDS,
-        compute="_compute_strategy_current",
+        compute="_compute_accountancy_strategy_current",
         store=True,
         groups="accountancy_crm.group_user",
         tracking=True,
@@ -276,7 +283,7 @@ class ResPartner(models.Model):
         "rules can act on it (e.g. a to-do when a client's type drops).",
     )
     strategy_points = fields.Integer(
-        compute="_compute_strategy_current",
+        compute="_compute_accountancy_strategy_current",
         store=True,
         groups="accountancy_crm.group_user",
         help="Points of the strategy of the current year.",
@@ -295,14 +302,15 @@ class ResPartner(models.Model):
         "relations; empty for relations entered otherwise.",
     )
     project_count = fields.Integer(
-        compute="_compute_project_count", groups="project.group_project_user"
+        compute="_compute_accountancy_project_count",
+        groups="project.group_project_user",
     )
     annual_figure_ids = fields.One2many(
         "accountancy.annual.figure", "partner_id", string="Annual figures"
     )
     size_class = fields.Selection(
         SIZE_CLASSES,
-        compute="_compute_size_class",
+        compute="_compute_accountancy_size_class",
         store=True,
         index="btree_not_null",
         help="Size class by BW 2:395a/396/397: the smallest class of which the "
@@ -312,15 +320,17 @@ class ResPartner(models.Model):
         "without figures.",
     )
     statutory_audit_required = fields.Boolean(
-        compute="_compute_size_class",
+        compute="_compute_accountancy_size_class",
         store=True,
         help="Medium and large companies must have their annual accounts audited.",
     )
     snapshot_count = fields.Integer(
-        compute="_compute_snapshot_count", groups="accountancy_crm.group_user"
+        compute="_compute_accountancy_snapshot_count",
+        groups="accountancy_crm.group_user",
     )
     contact_moment_count = fields.Integer(
-        compute="_compute_contact_moment_count", groups="accountancy_crm.group_user"
+        compute="_compute_accountancy_contact_moment_count",
+        groups="accountancy_crm.group_user",
     )
     # Client acceptance (Wwft), see accountancy.client.acceptance.
     acceptance_ids = fields.One2many(
@@ -332,8 +342,8 @@ class ResPartner(models.Model):
     acceptance_state = fields.Selection(
         ACCEPTANCE_STATUSES,
         string="Client acceptance",
-        compute="_compute_acceptance_state",
-        search="_search_acceptance_state",
+        compute="_compute_accountancy_acceptance_state",
+        search="_search_accountancy_acceptance_state",
         compute_sudo=True,
         groups="accountancy_crm.group_user",
         help="Status of the latest decided client acceptance (Wwft) in the current "
@@ -342,7 +352,7 @@ class ResPartner(models.Model):
     )
     relation_end_date = fields.Date(
         string="End of relationship",
-        compute="_compute_relation_end_date",
+        compute="_compute_accountancy_relation_end_date",
         store=True,
         readonly=False,
         precompute=True,
@@ -356,38 +366,38 @@ class ResPartner(models.Model):
     team_rlm_id = fields.Many2one(
         "hr.employee",
         string="RLM new",
-        compute="_compute_team_planning",
-        inverse="_inverse_team_planning",
+        compute="_compute_accountancy_team_planning",
+        inverse="_inverse_accountancy_team_planning",
     )
     team_rlm_ass_id = fields.Many2one(
         "hr.employee",
         string="RLM.ass new",
-        compute="_compute_team_planning",
-        inverse="_inverse_team_planning",
+        compute="_compute_accountancy_team_planning",
+        inverse="_inverse_accountancy_team_planning",
     )
     team_jrk_id = fields.Many2one(
         "hr.employee",
         string="JRK new",
-        compute="_compute_team_planning",
-        inverse="_inverse_team_planning",
+        compute="_compute_accountancy_team_planning",
+        inverse="_inverse_accountancy_team_planning",
     )
     team_acc_id = fields.Many2one(
         "hr.employee",
         string="ACC new",
-        compute="_compute_team_planning",
-        inverse="_inverse_team_planning",
+        compute="_compute_accountancy_team_planning",
+        inverse="_inverse_accountancy_team_planning",
     )
     team_rlm_prev_id = fields.Many2one(
-        "hr.employee", string="RLM", compute="_compute_team_planning"
+        "hr.employee", string="RLM", compute="_compute_accountancy_team_planning"
     )
     team_rlm_ass_prev_id = fields.Many2one(
-        "hr.employee", string="RLM.ass", compute="_compute_team_planning"
+        "hr.employee", string="RLM.ass", compute="_compute_accountancy_team_planning"
     )
     team_jrk_prev_id = fields.Many2one(
-        "hr.employee", string="JRK", compute="_compute_team_planning"
+        "hr.employee", string="JRK", compute="_compute_accountancy_team_planning"
     )
     team_acc_prev_id = fields.Many2one(
-        "hr.employee", string="ACC", compute="_compute_team_planning"
+        "hr.employee", string="ACC", compute="_compute_accountancy_team_planning"
     )
     # Whom a client's to-dos go to, e.g. those of automation rules (activity
     # for "a user of the record": this field).
@@ -401,8 +411,8 @@ class ResPartner(models.Model):
     team_member_id = fields.Many2one(
         "hr.employee",
         string="Team member",
-        compute="_compute_team_member_id",
-        search="_search_team_member_id",
+        compute="_compute_accountancy_team_member_id",
+        search="_search_accountancy_team_member_id",
         help="Search the clients an employee serves in any role in the planning year.",
     )
     # Client visibility: the one definition of "the current user may see this
@@ -422,7 +432,9 @@ class ResPartner(models.Model):
     service_plan_ids = fields.One2many(
         "accountancy.service.plan", "partner_id", string="Service plans"
     )
-    service_plan_count = fields.Integer(compute="_compute_service_plan_count")
+    service_plan_count = fields.Integer(
+        compute="_compute_accountancy_service_plan_count"
+    )
     advisory_status_ids = fields.One2many(
         "accountancy.advisory.status", "partner_id", string="Advisory services"
     )
@@ -606,7 +618,7 @@ class ResPartner(models.Model):
             partner.accountancy_nps = round(nps or 0)
             partner.accountancy_nps_last_score = last_score.get(relation, 0)
 
-    def _compute_acceptance_state(self):
+    def _compute_accountancy_acceptance_state(self):
         status = self.env["accountancy.client.acceptance"]._status_by_partner(
             self.commercial_partner_id.ids
         )
@@ -615,7 +627,7 @@ class ResPartner(models.Model):
                 partner.commercial_partner_id.id, "none"
             )
 
-    def _search_acceptance_state(self, operator, value):
+    def _search_accountancy_acceptance_state(self, operator, value):
         if operator not in ("=", "!=", "in", "not in"):
             return NotImplemented
         values = {value} if isinstance(value, str) or not value else set(value)
@@ -637,7 +649,7 @@ class ResPartner(models.Model):
         return domain
 
     @api.depends("relation_kind")
-    def _compute_relation_end_date(self):
+    def _compute_accountancy_relation_end_date(self):
         today = fields.Date.context_today(self)
         for partner in self:
             if partner.relation_kind != "former_client":
@@ -646,7 +658,7 @@ class ResPartner(models.Model):
                 partner.relation_end_date = today
 
     @api.depends("is_company", "legal_form")
-    def _compute_tax_regime(self):
+    def _compute_accountancy_tax_regime(self):
         for partner in self:
             if not partner.is_company or partner.legal_form in IB_LEGAL_FORMS:
                 partner.tax_regime = "ib"
@@ -655,19 +667,12 @@ class ResPartner(models.Model):
             else:
                 partner.tax_regime = "depends"
 
-    def _compute_client_group_member_count(self):
-        groups = self.client_group_id
-        counts = dict(
-            self._read_group(
-                [("client_group_id", "in", groups.ids)],
-                ["client_group_id"],
-                ["__count"],
-            )
-        )
+    def _compute_accountancy_client_group_member_count(self):
+        counts = count_by(self.client_group_id, "res.partner", "client_group_id")
         for partner in self:
             partner.client_group_member_count = counts.get(partner.client_group_id, 0)
 
-    def _compute_current_assignment_ids(self):
+    def _compute_accountancy_current_assignment_ids(self):
         year = fields.Date.context_today(self).year
         assignments = self.env["accountancy.assignment"].search(
             [("partner_id", "in", self.ids), ("year", "=", year)]
@@ -678,7 +683,7 @@ class ResPartner(models.Model):
             partner.current_assignment_count = len(current)
 
     @api.depends_context("planning_year")
-    def _compute_team_planning(self):
+    def _compute_accountancy_team_planning(self):
         year = self._accountancy_planning_year()
         roles = self._accountancy_team_planning_roles()
         cells = self.env["accountancy.assignment"]._team_planning_cells(
@@ -695,7 +700,7 @@ class ResPartner(models.Model):
                     (partner_id, role.id, year - 1), Employee
                 )
 
-    def _inverse_team_planning(self):
+    def _inverse_accountancy_team_planning(self):
         roles = self._accountancy_team_planning_roles()
         self.env["accountancy.assignment"]._team_planning_apply(
             self._accountancy_planning_year(),
@@ -706,10 +711,10 @@ class ResPartner(models.Model):
             },
         )
 
-    def _compute_team_member_id(self):
+    def _compute_accountancy_team_member_id(self):
         self.team_member_id = False
 
-    def _search_team_member_id(self, operator, value):
+    def _search_accountancy_team_member_id(self, operator, value):
         year = self._accountancy_planning_year()
         if operator in ("=", "!=") and not value:
             # "Team member is (not) set": clients without / with a team that year.
@@ -756,19 +761,15 @@ class ResPartner(models.Model):
             domain = ["!", *expression.normalize_domain(domain)]
         return domain
 
-    def _compute_service_plan_count(self):
-        counts = dict(
-            self.env["accountancy.service.plan"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
-        )
+    def _compute_accountancy_service_plan_count(self):
+        counts = count_by(self, "accountancy.service.plan", "partner_id")
         for partner in self:
             partner.service_plan_count = counts.get(partner._origin, 0)
 
     @api.depends(
         "strategy_ids.year", "strategy_ids.points", "strategy_ids.client_type_id"
     )
-    def _compute_strategy_current(self):
+    def _compute_accountancy_strategy_current(self):
         year = fields.Date.context_today(self).year
         for partner in self:
             current = partner.strategy_ids.filtered(lambda s: s.year == year)[:1]
@@ -786,35 +787,25 @@ class ResPartner(models.Model):
                 managers.get(partner._origin.id) or partner.user_id
             )
 
-    def _compute_project_count(self):
-        counts = dict(
-            self.env["project.project"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
-        )
+    def _compute_accountancy_project_count(self):
+        counts = count_by(self, "project.project", "partner_id")
         for partner in self:
-            partner.project_count = counts.get(partner, 0)
+            partner.project_count = counts.get(partner._origin, 0)
 
-    def _compute_snapshot_count(self):
-        counts = dict(
-            self.env["accountancy.snapshot"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
-        )
+    def _compute_accountancy_snapshot_count(self):
+        counts = count_by(self, "accountancy.snapshot", "partner_id")
         for partner in self:
-            partner.snapshot_count = counts.get(partner, 0)
+            partner.snapshot_count = counts.get(partner._origin, 0)
 
-    def _compute_contact_moment_count(self):
+    def _compute_accountancy_contact_moment_count(self):
         # Counted per relation: the moments of its contact persons are on it too.
-        counts = dict(
-            self.env["accountancy.contact.moment"]._read_group(
-                [("partner_id", "in", self.commercial_partner_id.ids)],
-                ["partner_id"],
-                ["__count"],
-            )
+        counts = count_by(
+            self.commercial_partner_id, "accountancy.contact.moment", "partner_id"
         )
         for partner in self:
-            partner.contact_moment_count = counts.get(partner.commercial_partner_id, 0)
+            partner.contact_moment_count = counts.get(
+                partner.commercial_partner_id._origin, 0
+            )
 
     @api.depends(
         "is_company",
@@ -823,7 +814,7 @@ class ResPartner(models.Model):
         "annual_figure_ids.balance_total",
         "annual_figure_ids.employee_count",
     )
-    def _compute_size_class(self):
+    def _compute_accountancy_size_class(self):
         # One query for the whole batch. Records not saved yet (the card being
         # edited) use the figures in the form instead.
         # TODO: warn on the card when statutory_audit_required
@@ -853,21 +844,22 @@ class ResPartner(models.Model):
         "participation_relation_ids.share_percentage",
     )
     @api.depends_context("lang")
-    def _compute_holding_tree(self):
+    def _compute_accountancy_holding_tree(self):
         for partner in self:
-            partner.holding_tree = partner._render_holding_tree()
+            partner.holding_tree = partner._accountancy_render_holding_tree()
 
     @api.depends(
         "shareholder_relation_ids.share_percentage",
         "shareholder_relation_ids.date_end",
     )
-    def _compute_current_share_total(self):
-        today = fields.Date.context_today(self)
+    def _compute_accountancy_current_share_total(self):
+        Relation = self.env["res.partner.relation"]
+        current = Relation._accountancy_current_shareholding_domain()
         for partner in self:
             partner.current_share_total = sum(
-                relation.share_percentage
-                for relation in partner.shareholder_relation_ids
-                if not relation.date_end or relation.date_end >= today
+                partner.shareholder_relation_ids.filtered_domain(current).mapped(
+                    "share_percentage"
+                )
             )
 
     @api.depends("kvk_branch_number")
@@ -1156,64 +1148,47 @@ class ResPartner(models.Model):
         """Ask why, then freeze the client file (see the freeze wizard)."""
         check_caller(self, "read")
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Freeze client file"),
-            "res_model": "accountancy.snapshot.freeze.wizard",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_partner_id": self.id},
-        }
+        return dialog_action(
+            self.env._("Freeze client file"),
+            "accountancy.snapshot.freeze.wizard",
+            {"default_partner_id": self.id},
+        )
 
     def action_view_snapshots(self):
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_snapshot_action"
+        return records_action(
+            self.env,
+            "accountancy_crm.accountancy_snapshot_action",
+            [("partner_id", "=", self.id)],
+            {"create": False},
         )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"create": False}
-        return action
 
     def action_log_contact_moment(self):
         """Open a new contact moment with this relation (and contact person)."""
         check_caller(self, "read")
         self.ensure_one()
-        relation = self.commercial_partner_id
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Log contact moment"),
-            "res_model": "accountancy.contact.moment",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {
-                "default_partner_id": relation.id,
-                "default_contact_id": self.id if self != relation else False,
-            },
-        }
+        return self._accountancy_contact_moment_dialog()
 
     def action_view_contact_moments(self):
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_contact_moment_action"
+        return records_of(
+            self.env,
+            "accountancy_crm.accountancy_contact_moment_action",
+            "partner_id",
+            self.commercial_partner_id,
         )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
-        return action
 
     def action_view_nps_responses(self):
         check_caller(self, "read")
         self.ensure_one()
-        relation = self.commercial_partner_id
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_nps_response_action"
+        return records_action(
+            self.env,
+            "accountancy_crm.accountancy_nps_response_action",
+            [("commercial_partner_id", "=", self.commercial_partner_id.id)],
+            {"default_partner_id": self.id},
         )
-        action["domain"] = [("commercial_partner_id", "=", relation.id)]
-        action["context"] = {"default_partner_id": self.id}
-        return action
 
     def action_view_client_group_members(self):
         check_caller(self, "read")
@@ -1230,25 +1205,23 @@ class ResPartner(models.Model):
     def action_view_team(self):
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_assignment_action"
+        return records_of(
+            self.env,
+            "accountancy_crm.accountancy_assignment_action",
+            "partner_id",
+            self,
+            search_default_filter_current_year=1,
         )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {
-            "default_partner_id": self.id,
-            "search_default_filter_current_year": 1,
-        }
-        return action
 
     def action_view_service_plans(self):
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_service_plan_action"
+        return records_of(
+            self.env,
+            "accountancy_crm.accountancy_service_plan_action",
+            "partner_id",
+            self,
         )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"default_partner_id": self.id}
-        return action
 
     def schedule_meeting(self):
         # Calendar's button for every internal user; the module's relations
@@ -1271,12 +1244,7 @@ class ResPartner(models.Model):
     def action_view_projects(self):
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "project.open_view_project_all"
-        )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"default_partner_id": self.id}
-        return action
+        return records_of(self.env, "project.open_view_project_all", "partner_id", self)
 
     def action_accountancy_approve(self):
         """Approve relations entered through an intake profile with approval."""
@@ -1294,15 +1262,11 @@ class ResPartner(models.Model):
     def action_accountancy_reject(self):
         """Ask the reason, then archive the relations (see the reject wizard)."""
         self._accountancy_check_approver()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Reject relation"),
-            "res_model": "accountancy.approval.reject.wizard",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_partner_ids": self.ids},
-        }
+        return dialog_action(
+            self.env._("Reject relation"),
+            "accountancy.approval.reject.wizard",
+            {"default_partner_ids": self.ids},
+        )
 
     # ------------------------------------------------------------
     # BUSINESS
@@ -1450,21 +1414,37 @@ class ResPartner(models.Model):
             key=order.index,
         )
 
-    def _holding_edges(self, partner_ids, side):
-        """Current shareholding relations touching ``partner_ids`` on ``side``."""
-        today = fields.Date.context_today(self)
-        return self.env["res.partner.relation"].search_fetch(
-            [
-                ("type_id.is_shareholding", "=", True),
-                (side, "in", list(partner_ids)),
-                "|",
-                ("date_end", "=", False),
-                ("date_end", ">=", today),
-            ],
-            ["left_partner_id", "right_partner_id", "share_percentage"],
+    def _accountancy_holding_walk(self, upwards, children):
+        """The ids of the partners reached from this one through current
+        shareholdings, up to its shareholders or down to its subsidiaries
+        (this one included), one query per level; each shareholding passed
+        is added to ``children`` (shareholder id -> {subsidiary id: %})."""
+        Relation = self.env["res.partner.relation"]
+        current = Relation._accountancy_current_shareholding_domain()
+        # Up: the shareholdings of which the reached partners are the
+        # subsidiary (right side); the next level is their shareholders.
+        side, ahead = (
+            ("right_partner_id", "left_partner_id")
+            if upwards
+            else ("left_partner_id", "right_partner_id")
         )
+        reached, frontier = {self.id}, {self.id}
+        while frontier:
+            edges = Relation.search_fetch(
+                [(side, "in", list(frontier)), *current],
+                ["left_partner_id", "right_partner_id", "share_percentage"],
+            )
+            frontier = set()
+            for edge in edges:
+                parent, child = edge.left_partner_id.id, edge.right_partner_id.id
+                children.setdefault(parent, {})[child] = edge.share_percentage
+                next_id = edge[ahead].id
+                if next_id not in reached:
+                    reached.add(next_id)
+                    frontier.add(next_id)
+        return reached
 
-    def _render_holding_tree(self):
+    def _accountancy_render_holding_tree(self):
         """The holding structure around this partner, from its ultimate
         shareholders down to its last subsidiaries, as nested HTML lists
         (template res_partner_holding_tree). One query per level of the
@@ -1472,27 +1452,9 @@ class ResPartner(models.Model):
         self.ensure_one()
         if not self.id:
             return False
-        children = {}  # shareholder id -> [(subsidiary id, %)]
-        ancestors, frontier = {self.id}, {self.id}
-        while frontier:
-            edges = self._holding_edges(frontier, "right_partner_id")
-            frontier = set()
-            for edge in edges:
-                parent, child = edge.left_partner_id.id, edge.right_partner_id.id
-                children.setdefault(parent, {})[child] = edge.share_percentage
-                if parent not in ancestors:
-                    ancestors.add(parent)
-                    frontier.add(parent)
-        seen_down, frontier = {self.id}, {self.id}
-        while frontier:
-            edges = self._holding_edges(frontier, "left_partner_id")
-            frontier = set()
-            for edge in edges:
-                parent, child = edge.left_partner_id.id, edge.right_partner_id.id
-                children.setdefault(parent, {})[child] = edge.share_percentage
-                if child not in seen_down:
-                    seen_down.add(child)
-                    frontier.add(child)
+        children = {}  # shareholder id -> {subsidiary id: %}
+        ancestors = self._accountancy_holding_walk(True, children)
+        seen_down = self._accountancy_holding_walk(False, children)
         if len(children) == 0:
             return False
         has_parent = {c for kids in children.values() for c in kids if c in ancestors}
@@ -1696,4 +1658,19 @@ class ResPartner(models.Model):
         one of these clients (see accountancy.client.acceptance._check_partners)."""
         return self.env["accountancy.client.acceptance"]._check_partners(
             self, operation
+        )
+
+    def _accountancy_contact_moment_dialog(self, **defaults):
+        """A new contact moment with this relation, or with this contact
+        person and its relation (none for an empty recordset); ``defaults``
+        adds others (e.g. the opportunity)."""
+        relation = self.commercial_partner_id
+        return dialog_action(
+            self.env._("Log contact moment"),
+            "accountancy.contact.moment",
+            {
+                "default_partner_id": relation.id,
+                "default_contact_id": self.id if self != relation else False,
+                **{f"default_{fname}": value for fname, value in defaults.items()},
+            },
         )

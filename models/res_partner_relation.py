@@ -15,6 +15,10 @@ class ResPartnerRelation(models.Model):
         help="Percentage of the shares of the right partner held by the left partner.",
     )
 
+    # ------------------------------------------------------------
+    # CONSTRAINTS AND ONCHANGES
+    # ------------------------------------------------------------
+
     @api.constrains("share_percentage", "type_id")
     def _check_accountancy_share_percentage(self):
         for relation in self.filtered("type_id.is_shareholding"):
@@ -39,15 +43,11 @@ class ResPartnerRelation(models.Model):
         # Concurrent shareholdings in one company: the second one waits here and
         # is retried with the first one in view (see concurrency.lock_rows).
         lock_rows(companies)
-        today = fields.Date.context_today(self)
         # One grouped query for all companies touched by this batch.
         totals = self._read_group(
             [
-                ("type_id.is_shareholding", "=", True),
                 ("right_partner_id", "in", companies.ids),
-                "|",
-                ("date_end", "=", False),
-                ("date_end", ">=", today),
+                *self._accountancy_current_shareholding_domain(),
             ],
             ["right_partner_id"],
             ["share_percentage:sum"],
@@ -64,6 +64,10 @@ class ResPartnerRelation(models.Model):
                     )
                 )
 
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
     @api.model
     def get_import_templates(self):
         # The templates are for those who may import (create) such records.
@@ -75,4 +79,20 @@ class ResPartnerRelation(models.Model):
                 ),
                 "template": "/accountancy_crm/static/xls/shareholdings.xlsx",
             }
+        ]
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _accountancy_current_shareholding_domain(self):
+        """The shareholdings that count today: not ended (one ending today
+        still counts)."""
+        today = fields.Date.context_today(self)
+        return [
+            ("type_id.is_shareholding", "=", True),
+            "|",
+            ("date_end", "=", False),
+            ("date_end", ">=", today),
         ]

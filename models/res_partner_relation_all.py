@@ -6,6 +6,10 @@ class ResPartnerRelationAll(models.Model):
 
     share_percentage = fields.Float(string="Share %", digits=(5, 2))
 
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
     def _get_additional_relation_columns(self):
         columns = super()._get_additional_relation_columns()
         # While the module is being uninstalled the view is rebuilt without our

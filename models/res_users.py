@@ -82,7 +82,7 @@ class ResUsers(models.Model):
 
     def action_accountancy_ical_renew(self):
         """Give the user a new secret feed address; the old one stops working."""
-        self._check_accountancy_ical_owner()
+        self._accountancy_check_ical_owner()
         for user in self:
             # sudo: the field is for administrators; the owner check is above.
             user.sudo().accountancy_ical_token = secrets.token_urlsafe(32)
@@ -90,7 +90,7 @@ class ResUsers(models.Model):
 
     def action_accountancy_ical_revoke(self):
         """Stop the feed: its address answers 404 from now on."""
-        self._check_accountancy_ical_owner()
+        self._accountancy_check_ical_owner()
         self.sudo().accountancy_ical_token = False
         return True
 
@@ -98,7 +98,7 @@ class ResUsers(models.Model):
     # BUSINESS
     # ------------------------------------------------------------
 
-    def _check_accountancy_ical_owner(self):
+    def _accountancy_check_ical_owner(self):
         """Only the user themselves and administrators manage a feed."""
         if self.env.su or self.env.user._is_system():
             return

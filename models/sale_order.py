@@ -8,6 +8,7 @@ from odoo.tools.misc import formatLang
 
 from . import protected_fields
 from .parameters import Param, flag, get_param
+from .window_actions import dialog_action
 
 APPROVAL_AMOUNT = Param("accountancy_crm.quote_approval_amount", 0.0, float)
 APPROVAL_NEW_CLIENT = Param("accountancy_crm.quote_approval_new_client", False, flag)
@@ -86,6 +87,24 @@ class SaleOrder(models.Model):
         string="Rejection Reason", copy=False, readonly=True
     )
 
+    # The quote's pre-calculation tab (see sale.order.line).
+    precalculation_line_ids = fields.One2many(
+        "accountancy.precalculation.line", "order_id", string="Pre-calculation"
+    )
+    accountancy_precalculated_hours = fields.Float(
+        string="Pre-calculated hours",
+        compute="_compute_accountancy_precalculation_totals",
+        digits=(16, 2),
+    )
+    accountancy_precalculated_amount = fields.Monetary(
+        string="Pre-calculated amount",
+        compute="_compute_accountancy_precalculation_totals",
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
     @api.depends("amount_total", "accountancy_approved_amount")
     def _compute_accountancy_approval_state(self):
         for order in self:
@@ -116,6 +135,17 @@ class SaleOrder(models.Model):
                 reason and order.accountancy_approval_state != "approved"
             )
 
+    @api.depends("precalculation_line_ids.hours", "precalculation_line_ids.amount")
+    def _compute_accountancy_precalculation_totals(self):
+        for order in self:
+            lines = order.precalculation_line_ids
+            order.accountancy_precalculated_hours = sum(lines.mapped("hours"))
+            order.accountancy_precalculated_amount = sum(lines.mapped("amount"))
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
     @api.model_create_multi
     def create(self, vals_list):
         protected_fields.check_create(self, vals_list, APPROVAL_FIELDS)
@@ -143,6 +173,18 @@ class SaleOrder(models.Model):
             )
         return res
 
+    @api.returns("mail.message", lambda value: value.id)
+    def message_post(self, **kwargs):
+        # The mail composer marks the quotation as sent when it posts the
+        # quotation e-mail: also that way an unapproved quotation is not sent.
+        if self.env.context.get("mark_so_as_sent"):
+            self._accountancy_check_approval()
+        return super().message_post(**kwargs)
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
     def action_quotation_send(self):
         self._accountancy_check_approval()
         return super().action_quotation_send()
@@ -169,75 +211,6 @@ class SaleOrder(models.Model):
         self.activity_unlink([APPROVAL_ACTIVITY])
         self._accountancy_lose_opportunities()
         return res
-
-    @api.returns("mail.message", lambda value: value.id)
-    def message_post(self, **kwargs):
-        # The mail composer marks the quotation as sent when it posts the
-        # quotation e-mail: also that way an unapproved quotation is not sent.
-        if self.env.context.get("mark_so_as_sent"):
-            self._accountancy_check_approval()
-        return super().message_post(**kwargs)
-
-    def _has_to_be_signed(self):
-        # Portal: no "Accept & Sign" for a quotation that could not be confirmed
-        # (waiting for approval, or the client's Wwft acceptance blocks it).
-        return super()._has_to_be_signed() and not self._accountancy_confirm_refusal()
-
-    def _has_to_be_paid(self):
-        # Paying online confirms the quotation too.
-        return super()._has_to_be_paid() and not self._accountancy_confirm_refusal()
-
-    def _accountancy_confirm_refusal(self):
-        """Why the module's rules refuse to confirm this quotation (approval,
-        Wwft acceptance), as the staff's message; "" when they do not."""
-        self.ensure_one()
-        if self.accountancy_approval_required:
-            return self.env._(
-                "it needs approval by a manager (%(reason)s).",
-                reason=self.accountancy_approval_reason,
-            )
-        try:
-            self.partner_id.with_company(self.company_id)._accountancy_check_acceptance(
-                "quote_confirm"
-            )
-        except UserError as error:
-            return str(error)
-        return ""
-
-    def _accountancy_portal_refusal(self, reason):
-        """The customer could not accept this quotation in the portal because
-        of ``reason`` (the staff's message): a to-do for its salesperson (or a
-        compliance officer), and the plain message for the customer, which
-        names nobody."""
-        self.ensure_one()
-        summary = self.env._("Customer could not accept the quotation online")
-        user = (
-            self.user_id
-            or self.team_id.user_id
-            or self.env["accountancy.client.acceptance"]._compliance_officers()[:1]
-            or self.env.ref("base.user_admin")
-        )
-        already = self.activity_ids.filtered(
-            lambda activity: activity.summary == summary and activity.user_id == user
-        )
-        if not already:
-            self.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=summary,
-                note=self.env._(
-                    "%(customer)s tried to accept %(order)s in the portal, which "
-                    "was refused: %(reason)s Resolve this and contact the "
-                    "customer.",
-                    customer=self.partner_id.display_name,
-                    order=self.name,
-                    reason=reason,
-                ),
-                user_id=user.id,
-            )
-        return self.env._(
-            "This quotation cannot be accepted online yet. We have informed our "
-            "team, who will contact you shortly."
-        )
 
     def action_accountancy_request_approval(self):
         """Ask a manager to approve the quotations: a to-do for the approver."""
@@ -334,15 +307,80 @@ class SaleOrder(models.Model):
     def action_accountancy_reject(self):
         """Ask the reason, then reject (see the quotation reject wizard)."""
         self._accountancy_check_approver()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Reject quotation"),
-            "res_model": "accountancy.quote.reject.wizard",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_order_ids": self.ids},
-        }
+        return dialog_action(
+            self.env._("Reject quotation"),
+            "accountancy.quote.reject.wizard",
+            {"default_order_ids": self.ids},
+        )
+
+    # ------------------------------------------------------------
+    # PORTAL
+    # ------------------------------------------------------------
+
+    def _has_to_be_signed(self):
+        # Portal: no "Accept & Sign" for a quotation that could not be confirmed
+        # (waiting for approval, or the client's Wwft acceptance blocks it).
+        return super()._has_to_be_signed() and not self._accountancy_confirm_refusal()
+
+    def _has_to_be_paid(self):
+        # Paying online confirms the quotation too.
+        return super()._has_to_be_paid() and not self._accountancy_confirm_refusal()
+
+    def _accountancy_confirm_refusal(self):
+        """Why the module's rules refuse to confirm this quotation (approval,
+        Wwft acceptance), as the staff's message; "" when they do not."""
+        self.ensure_one()
+        if self.accountancy_approval_required:
+            return self.env._(
+                "it needs approval by a manager (%(reason)s).",
+                reason=self.accountancy_approval_reason,
+            )
+        try:
+            self.partner_id.with_company(self.company_id)._accountancy_check_acceptance(
+                "quote_confirm"
+            )
+        except UserError as error:
+            return str(error)
+        return ""
+
+    def _accountancy_portal_refusal(self, reason):
+        """The customer could not accept this quotation in the portal because
+        of ``reason`` (the staff's message): a to-do for its salesperson (or a
+        compliance officer), and the plain message for the customer, which
+        names nobody."""
+        self.ensure_one()
+        summary = self.env._("Customer could not accept the quotation online")
+        user = (
+            self.user_id
+            or self.team_id.user_id
+            or self.env["accountancy.client.acceptance"]._compliance_officers()[:1]
+            or self.env.ref("base.user_admin")
+        )
+        already = self.activity_ids.filtered(
+            lambda activity: activity.summary == summary and activity.user_id == user
+        )
+        if not already:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=summary,
+                note=self.env._(
+                    "%(customer)s tried to accept %(order)s in the portal, which "
+                    "was refused: %(reason)s Resolve this and contact the "
+                    "customer.",
+                    customer=self.partner_id.display_name,
+                    order=self.name,
+                    reason=reason,
+                ),
+                user_id=user.id,
+            )
+        return self.env._(
+            "This quotation cannot be accepted online yet. We have informed our "
+            "team, who will contact you shortly."
+        )
+
+    # ------------------------------------------------------------
+    # APPROVAL RULES
+    # ------------------------------------------------------------
 
     def _accountancy_reject(self, reason):
         """Reject the approval of the quotations with the reason why."""
@@ -370,8 +408,6 @@ class SaleOrder(models.Model):
             }
         )
         return True
-
-    # Approval rules
 
     @api.model
     def _accountancy_approval_settings(self):
@@ -479,17 +515,19 @@ class SaleOrder(models.Model):
                     orders=", ".join(blocked.mapped("name")),
                 )
             )
-        amount = formatLang(
-            self.env, order.amount_total, currency_obj=order.currency_id
-        )
+        params = {
+            "amount": formatLang(
+                self.env, order.amount_total, currency_obj=order.currency_id
+            ),
+            "reason": order.accountancy_approval_reason,
+            "managers": managers,
+        }
         if order.accountancy_approval_state == "to_approve":
             message = self.env._(
                 "This quotation of %(amount)s (%(reason)s) is waiting for approval "
                 "by a manager (%(managers)s); it can be sent or confirmed once it "
                 "is approved.",
-                amount=amount,
-                reason=order.accountancy_approval_reason,
-                managers=managers,
+                **params,
             )
         elif order.accountancy_approval_state == "rejected":
             message = self.env._(
@@ -497,19 +535,15 @@ class SaleOrder(models.Model):
                 "%(rejection)s. Change it and click 'Request approval' again; a "
                 "manager (%(managers)s) must approve it before it can be sent or "
                 "confirmed.",
-                amount=amount,
-                reason=order.accountancy_approval_reason,
+                **params,
                 rejection=order.accountancy_rejection_reason or "",
-                managers=managers,
             )
         else:
             message = self.env._(
                 "This quotation of %(amount)s (%(reason)s) needs approval by a "
                 "manager (%(managers)s) before it can be sent or confirmed. Click "
                 "'Request approval'.",
-                amount=amount,
-                reason=order.accountancy_approval_reason,
-                managers=managers,
+                **params,
             )
         raise UserError(message)
 
@@ -597,7 +631,9 @@ class SaleOrder(models.Model):
                     )
                 )
 
-    # Opportunity outcome
+    # ------------------------------------------------------------
+    # OPPORTUNITY OUTCOME
+    # ------------------------------------------------------------
 
     def _accountancy_win_opportunities(self):
         """A confirmed quotation wins its opportunity."""

@@ -24,6 +24,10 @@ class SaleOrderLine(models.Model):
         aggregator="sum",
     )
 
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
     @api.depends_context("accountancy_line_label")
     def _compute_display_name(self):
         # The pre-calculation's column of service lines names each line by its
@@ -66,6 +70,10 @@ class SaleOrderLine(models.Model):
             )
         return res
 
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
@@ -77,6 +85,10 @@ class SaleOrderLine(models.Model):
         if "product_id" in vals:
             self._accountancy_prefill_precalculation()
         return result
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
 
     def _accountancy_prefill_precalculation(self):
         """Give the quote lines of an accountancy service without a
@@ -118,9 +130,9 @@ class SaleOrderLine(models.Model):
             )
         return self.env["accountancy.precalculation.line"].create(vals_list)
 
-    # ------------------------------------------------------------------
-    # Project and tasks (sale_project)
-    # ------------------------------------------------------------------
+    # ------------------------------------------------------------
+    # PROJECT AND TASKS (SALE_PROJECT)
+    # ------------------------------------------------------------
 
     def _convert_qty_company_hours(self, dest_company):
         """The task of a pre-calculated line plans its pre-calculated hours."""
@@ -223,30 +235,3 @@ class SaleOrderLine(models.Model):
         for order in orders:
             order.opportunity_id._accountancy_link_project(order.project_id)
         return result
-
-
-class SaleOrder(models.Model):
-    """The quote's pre-calculation tab (kept beside the lines it sums; the
-    quote approval and outcome live in models/sale_order.py)."""
-
-    _inherit = "sale.order"
-
-    precalculation_line_ids = fields.One2many(
-        "accountancy.precalculation.line", "order_id", string="Pre-calculation"
-    )
-    accountancy_precalculated_hours = fields.Float(
-        string="Pre-calculated hours",
-        compute="_compute_accountancy_precalculation_totals",
-        digits=(16, 2),
-    )
-    accountancy_precalculated_amount = fields.Monetary(
-        string="Pre-calculated amount",
-        compute="_compute_accountancy_precalculation_totals",
-    )
-
-    @api.depends("precalculation_line_ids.hours", "precalculation_line_ids.amount")
-    def _compute_accountancy_precalculation_totals(self):
-        for order in self:
-            lines = order.precalculation_line_ids
-            order.accountancy_precalculated_hours = sum(lines.mapped("hours"))
-            order.accountancy_precalculated_amount = sum(lines.mapped("amount"))

@@ -312,7 +312,7 @@ class TestAnnualFigure(AccountancyCrmCommon):
         self.env.flush_all()
         self.env.invalidate_all()
         before = self.env.cr.sql_log_count
-        partners._compute_size_class()
+        partners._compute_accountancy_size_class()
         return self.env.cr.sql_log_count - before
 
     def test_size_class_constant_queries(self):
