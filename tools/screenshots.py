@@ -2,19 +2,23 @@
 
 Usage: screenshots.py ODOO_CONF DATABASE
 
-Starts an Odoo server of its own on a free local port, logs in as admin, shows
-the web client in Dutch (nl_NL is installed when missing; admin's language is
-restored at the end) and writes one PNG per screen to static/description/,
-driving Chromium through the Chrome DevTools Protocol. `make screenshots`
-creates the demo database first when it is missing, as `make run` does: a
-Dutch firm in euros with the administrator in Dutch (see docs/demo.md).
+Copies the demo database DATABASE (with its filestore) to DATABASE_screenshots,
+starts an Odoo server of its own on a free local port on the copy, logs in as
+admin, shows the web client in Dutch and writes one PNG per screen to
+static/description/, driving Chromium through the Chrome DevTools Protocol.
+The copy is dropped at the end, so the demo database stays as it was: what
+the screens need is only set up in the copy. A server of the demo database
+(make run) may keep running: the copy is then made with pg_dump, as
+PostgreSQL copies a template only while nobody is connected to it.
+`make screenshots` creates the demo database first when it is missing, as
+`make run` does: a Dutch firm in euros with the administrator in Dutch (see
+docs/demo.md).
 
-The demo has no quotation that needs approval, so for the run the script sets
-an approval threshold and puts it back afterwards. It keeps one quotation of
-its own (source document "README screenshots") that later runs reuse. A demo
-database made before the demo had stage colours and strategies gets them for
-the run: the script colours the CRM stages (undone afterwards) and creates this
-year's client strategies, as Strategy > Recompute strategies does.
+Set up in the copy: Dutch for the administrator (nl_NL is installed when
+missing), an approval threshold and a quotation from the template
+"Accountancy services" waiting for approval (the demo has none), and, for a
+demo database made before the demo had them, stage colours and this year's
+client strategies (as Strategy > Recompute strategies makes them).
 """
 
 import base64
@@ -33,8 +37,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg2.errors
 import requests
 import websocket
+
+from odoo import sql_db
+from odoo.tools import SQL, config
 
 MODULE = "accountancy_crm"
 LOGIN = "admin"
@@ -50,7 +58,9 @@ SERVER_TIMEOUT = 180
 # The first page compiles the asset bundles, which takes a while on 2 cores.
 FIRST_PAGE_TIMEOUT = 180
 SELECTOR_TIMEOUT = 30
-QUOTE_ORIGIN = "README screenshots"
+# The shots are taken of a copy of the demo database with this suffix.
+COPY_SUFFIX = "_screenshots"
+CAPACITY_MODEL = "accountancy.capacity.report"
 APPROVAL_AMOUNT_PARAM = "accountancy_crm.quote_approval_amount"
 APPROVAL_NEW_CLIENT_PARAM = "accountancy_crm.quote_approval_new_client"
 APPROVAL_THRESHOLD = "5000"
@@ -59,11 +69,12 @@ APPROVAL_THRESHOLD = "5000"
 STAGE_COLORS = [4, 3, 2, 7, 9, 11, 5, 8]
 WON_COLOR = 10
 
-# Truthy once the page shows the screen: every selector is present, nothing
+# 'ready' once the page shows the screen: every selector is present, no
+# element of `gone` (selector and text, any text when empty) is left, nothing
 # is loading and the images are decoded. Other values say what is wrong.
 READY_JS = """
 (() => {
-    const selectors = %s;
+    const [selectors, gone] = %s;
     if (window.screenshotsLeaving) {
         return '';
     }
@@ -75,6 +86,11 @@ READY_JS = """
         return 'login';
     }
     if (!selectors.every((selector) => document.querySelector(selector))) {
+        return '';
+    }
+    if (gone.some(([selector, text]) => [...document.querySelectorAll(selector)].some(
+        (element) => !text || element.innerText.trim() === text
+    ))) {
         return '';
     }
     if (document.querySelector(
@@ -135,8 +151,10 @@ class Screen:
     # Clicked in turn once the page is there: (selector, text), the first
     # element matching the selector with that text (any text when empty).
     clicks: list = field(default_factory=list)
-    # What proves that the clicks took effect.
+    # What proves that the clicks took effect: selectors present after each
+    # click, and (selector, text) elements gone after the last one.
     then: list = field(default_factory=list)
+    gone: list = field(default_factory=list)
     # Grow the window to the bottom of this element (a form sheet); the
     # chatter below it is hidden.
     fit: str = ""
@@ -354,8 +372,8 @@ class Browser:
             mobile=False,
         )
 
-    def wait_for(self, selectors, timeout, what):
-        expression = READY_JS % json.dumps(selectors)
+    def wait_for(self, selectors, timeout, what, gone=()):
+        expression = READY_JS % json.dumps([selectors, list(gone)])
         deadline = time.monotonic() + timeout
         state = ""
         while time.monotonic() < deadline:
@@ -367,9 +385,10 @@ class Browser:
             if state.startswith("error"):
                 raise RuntimeError(f"{what}: Odoo shows an error dialog: {state}")
             time.sleep(0.3)
-        raise RuntimeError(
-            f"{what}: {', '.join(selectors)} did not appear within {timeout} s"
-        )
+        expected = ", ".join(selectors)
+        if gone:
+            expected += "; gone: " + ", ".join(f"{sel} {txt!r}" for sel, txt in gone)
+        raise RuntimeError(f"{what}: not shown within {timeout} s ({expected})")
 
     def click(self, selector, text, what):
         """Click once the element is there: menus render a moment later."""
@@ -394,20 +413,84 @@ class Browser:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
+class DatabaseCopy:
+    """A copy of a database and its filestore, as Odoo's database manager
+    duplicates one, dropped again by drop()."""
+
+    def __init__(self, conf, source):
+        config.parse_config(["-c", conf, "--log-level=warn"])
+        self.source = source
+        self.name = source + COPY_SUFFIX
+
+    def create(self):
+        # A copy an interrupted run left behind.
+        self.drop()
+        print(f"Copying the database {self.source} to {self.name}")
+        try:
+            self._execute(
+                SQL(
+                    "CREATE DATABASE %s ENCODING 'unicode' TEMPLATE %s",
+                    SQL.identifier(self.name),
+                    SQL.identifier(self.source),
+                )
+            )
+        except psycopg2.errors.ObjectInUse:
+            # PostgreSQL copies a template only while nobody is connected to
+            # it; a server of the demo (make run) keeps connections open.
+            self._copy_by_dump()
+        filestore = config.filestore(self.source)
+        if os.path.isdir(filestore):
+            shutil.copytree(filestore, config.filestore(self.name))
+
+    def _copy_by_dump(self):
+        print(f"{self.source} is in use: copying it with pg_dump instead")
+        self._execute(
+            SQL("CREATE DATABASE %s ENCODING 'unicode'", SQL.identifier(self.name))
+        )
+        env = dict(os.environ)
+        for option, variable in (
+            ("db_host", "PGHOST"),
+            ("db_port", "PGPORT"),
+            ("db_user", "PGUSER"),
+            ("db_password", "PGPASSWORD"),
+        ):
+            if config[option]:
+                env[variable] = str(config[option])
+        dump = subprocess.Popen(
+            ["pg_dump", "--no-owner", self.source], stdout=subprocess.PIPE, env=env
+        )
+        restore = subprocess.run(
+            ["psql", "--quiet", "--set=ON_ERROR_STOP=1", "--dbname", self.name],
+            stdin=dump.stdout,
+            stdout=subprocess.DEVNULL,
+            env=env,
+            check=False,
+        )
+        dump.stdout.close()
+        if dump.wait() or restore.returncode:
+            raise RuntimeError(f"copying {self.source} with pg_dump and psql failed")
+
+    def drop(self):
+        # FORCE: the server of the copy may have left a connection behind.
+        self._execute(
+            SQL("DROP DATABASE IF EXISTS %s WITH (FORCE)", SQL.identifier(self.name))
+        )
+        shutil.rmtree(config.filestore(self.name), ignore_errors=True)
+
+    @staticmethod
+    def _execute(query):
+        with contextlib.closing(sql_db.db_connect("postgres").cursor()) as cr:
+            # CREATE and DROP DATABASE cannot run in a transaction.
+            cr._cnx.autocommit = True
+            cr.execute(query, log_exceptions=False)
+        sql_db.close_db("postgres")
+
+
 class DemoSetup:
-    """What the screens need in the demo database, with what undoes it."""
+    """What the screens need, set up in the copy of the demo database."""
 
     def __init__(self, rpc):
         self.rpc = rpc
-        self.undo = []
-
-    def restore(self):
-        for undo in reversed(self.undo):
-            try:
-                undo()
-            except (RpcError, requests.RequestException) as error:
-                print(f"Could not restore the demo setting: {error}", file=sys.stderr)
-        self.undo = []
 
     def use_dutch(self):
         rpc = self.rpc
@@ -428,18 +511,11 @@ class DemoSetup:
                 {"lang_ids": [(6, 0, [langs[0]["id"]])], "overwrite": False},
             )
             rpc.call("base.language.install", "lang_install", [wizard])
-        [user] = rpc.call("res.users", "read", [rpc.uid], ["lang"])
-        if user["lang"] != LANG:
-            rpc.call("res.users", "write", [rpc.uid], {"lang": LANG})
-            self.undo.append(
-                lambda: rpc.call(
-                    "res.users", "write", [rpc.uid], {"lang": user["lang"]}
-                )
-            )
+        rpc.call("res.users", "write", [rpc.uid], {"lang": LANG})
 
     def colour_stages(self):
         """The pipeline shows the probability in the stage's colour: give the
-        stages colours for the run when none has one."""
+        stages colours when none has one."""
         rpc = self.rpc
         stages = rpc.call(
             "crm.stage",
@@ -457,12 +533,10 @@ class DemoSetup:
             rpc.call("crm.stage", "write", [stage_id], {"color": color})
         if won_stages:
             rpc.call("crm.stage", "write", won_stages, {"color": WON_COLOR})
-        ids = open_stages + won_stages
-        self.undo.append(lambda: rpc.call("crm.stage", "write", ids, {"color": 0}))
 
     def require_approval(self):
-        """Quotations need approval above a threshold for the run, unless the
-        database already asks approval for some quotations."""
+        """Quotations need approval above a threshold, unless the database
+        already asks approval for some quotations."""
         rpc = self.rpc
         amount = rpc.call("ir.config_parameter", "get_param", APPROVAL_AMOUNT_PARAM)
         new_client = rpc.call(
@@ -472,23 +546,13 @@ class DemoSetup:
             threshold = float(amount or 0)
         except ValueError:
             threshold = 0.0
-        if threshold > 0 or new_client:
-            return
-        rpc.call(
-            "ir.config_parameter",
-            "set_param",
-            APPROVAL_AMOUNT_PARAM,
-            APPROVAL_THRESHOLD,
-        )
-        # set_param with False removes the parameter again
-        self.undo.append(
-            lambda: rpc.call(
+        if threshold <= 0 and not new_client:
+            rpc.call(
                 "ir.config_parameter",
                 "set_param",
                 APPROVAL_AMOUNT_PARAM,
-                amount or False,
+                APPROVAL_THRESHOLD,
             )
-        )
 
     def ensure_strategies(self):
         """The strategy overview shows this year's client types: create them
@@ -533,27 +597,18 @@ class DemoSetup:
 
     def approval_quote(self, partner_id):
         """A quotation from the template "Accountancy services" waiting for
-        approval, made once and reused by later runs."""
+        approval."""
         rpc = self.rpc
-        found = rpc.call(
-            "sale.order",
-            "search",
-            [("origin", "=", QUOTE_ORIGIN), ("state", "in", ("draft", "sent"))],
-            order="id desc",
-            limit=1,
-        )
-        order_id = found[0] if found else self.create_quote(partner_id)
+        order_id = self.create_quote(partner_id)
         [order] = rpc.call(
-            "sale.order",
-            "read",
-            [order_id],
-            ["accountancy_approval_state", "accountancy_approval_required"],
+            "sale.order", "read", [order_id], ["accountancy_approval_required"]
         )
-        if (
-            order["accountancy_approval_state"] == "draft"
-            and order["accountancy_approval_required"]
-        ):
-            rpc.call("sale.order", "action_accountancy_request_approval", [order_id])
+        if not order["accountancy_approval_required"]:
+            raise RuntimeError(
+                "the quotation of the approval screen needs no approval: check "
+                "the approval settings of the demo database"
+            )
+        rpc.call("sale.order", "action_accountancy_request_approval", [order_id])
         return order_id
 
     def create_quote(self, partner_id):
@@ -602,7 +657,6 @@ class DemoSetup:
             {
                 "partner_id": partner_id,
                 "sale_order_template_id": template_id,
-                "origin": QUOTE_ORIGIN,
                 "order_line": commands,
             },
         )
@@ -613,8 +667,20 @@ def action(xmlid, record_id=None):
     return f"{path}/{record_id}" if record_id else path
 
 
-def screens(partner_id, order_id):
+def field_labels(rpc, model, fnames):
+    """The labels of fields in the language of the screens."""
+    fields = rpc.call(
+        model, "fields_get", fnames, attributes=["string"], context={"lang": LANG}
+    )
+    return [fields[fname]["string"] for fname in fnames]
+
+
+def screens(rpc, partner_id, order_id):
     card = action(f"{MODULE}.res_partner_action_relations", partner_id)
+    measures = ".o_pivot_buttons .dropdown-toggle"
+    capacity_hidden = field_labels(
+        rpc, CAPACITY_MODEL, ["available_hours", "planned_hours", "control_hours"]
+    )
     return [
         Screen(
             "relation_card",
@@ -648,10 +714,13 @@ def screens(partner_id, order_id):
             "capacity_overview",
             action(f"{MODULE}.accountancy_capacity_report_action"),
             wait=[".o_pivot table .o_pivot_cell_value"],
-            # Twelve months of four measures are three times the window: fold
-            # the months into the year's totals per employee.
-            clicks=[(".o_pivot thead th.o_pivot_header_cell_opened", "")],
-            then=[".o_pivot thead th.o_pivot_header_cell_closed"],
+            # Twelve months of four measures are three times the window: the
+            # months with the free capacity only (the Measures menu).
+            clicks=[(measures, "")]
+            + [(".o-dropdown--menu .o_menu_item.selected", x) for x in capacity_hidden]
+            + [(measures, "")],
+            gone=[(".o-dropdown--menu", "")]
+            + [(".o_pivot th.o_pivot_measure_row", x) for x in capacity_hidden],
         ),
         Screen(
             "pipeline",
@@ -679,12 +748,18 @@ def take(browser, base_url, screen):
         # Let the click start its request before waiting for the result.
         time.sleep(0.3)
         browser.wait_for(screen.wait + screen.then, SELECTOR_TIMEOUT, screen.name)
+    if screen.gone:
+        browser.wait_for(
+            screen.wait + screen.then, SELECTOR_TIMEOUT, screen.name, screen.gone
+        )
     time.sleep(screen.settle)
     if screen.fit:
         browser.evaluate(HIDE_CHATTER_JS)
         bottom = browser.evaluate(BOTTOM_JS % json.dumps(screen.fit)) or 0
         browser.resize(min(max(HEIGHT, bottom + 16), MAX_HEIGHT))
-        browser.wait_for(screen.wait + screen.then, SELECTOR_TIMEOUT, screen.name)
+        browser.wait_for(
+            screen.wait + screen.then, SELECTOR_TIMEOUT, screen.name, screen.gone
+        )
         time.sleep(0.5)
     path = OUT_DIR / f"{screen.name}.png"
     path.write_bytes(browser.screenshot())
@@ -696,47 +771,48 @@ def run(server, browser):
     rpc = Rpc(server.url, server.db)
     session_id = rpc.authenticate(LOGIN, PASSWORD)
     setup = DemoSetup(rpc)
-    try:
-        setup.use_dutch()
-        setup.colour_stages()
-        setup.require_approval()
-        setup.ensure_strategies()
-        partner_id = setup.holding_client()
-        order_id = setup.approval_quote(partner_id)
-        browser.connect()
-        browser.send(
-            "Network.setCookie",
-            name="session_id",
-            value=session_id,
-            url=server.url,
-            httpOnly=True,
-        )
-        # The first page builds the asset bundles: wait longer, only once.
-        browser.resize(HEIGHT)
-        browser.navigate(server.url + "/odoo")
-        browser.wait_for([".o_main_navbar"], FIRST_PAGE_TIMEOUT, "web client")
-        for screen in screens(partner_id, order_id):
-            take(browser, server.url, screen)
-    finally:
-        setup.restore()
+    setup.use_dutch()
+    setup.colour_stages()
+    setup.require_approval()
+    setup.ensure_strategies()
+    partner_id = setup.holding_client()
+    order_id = setup.approval_quote(partner_id)
+    browser.connect()
+    browser.send(
+        "Network.setCookie",
+        name="session_id",
+        value=session_id,
+        url=server.url,
+        httpOnly=True,
+    )
+    # The first page builds the asset bundles: wait longer, only once.
+    browser.resize(HEIGHT)
+    browser.navigate(server.url + "/odoo")
+    browser.wait_for([".o_main_navbar"], FIRST_PAGE_TIMEOUT, "web client")
+    for screen in screens(rpc, partner_id, order_id):
+        take(browser, server.url, screen)
 
 
 def main(conf, db):
     started = time.monotonic()
-    server = OdooServer(conf, db)
-    browser = None
+    copy = DatabaseCopy(conf, db)
+    server = browser = None
     try:
+        copy.create()
+        server = OdooServer(conf, copy.name)
         browser = Browser()
         run(server, browser)
     except (RuntimeError, RpcError, requests.RequestException) as error:
-        log = server.log_tail()
+        log = server.log_tail() if server else ""
         if log:
             print(f"Odoo server log (end):\n{log}", file=sys.stderr)
         sys.exit(f"Screenshots failed: {error}")
     finally:
         if browser:
             browser.stop()
-        server.stop()
+        if server:
+            server.stop()
+        copy.drop()
     print(f"Screenshots taken in {time.monotonic() - started:.0f} s")
 
 
