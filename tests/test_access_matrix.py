@@ -91,6 +91,11 @@ EXPECTED_ACCESS = {
     "accountancy.year.mixin": ("", "", "", "", ""),
     # Abstract: the months of budgets and sales targets, no table of its own.
     "accountancy.month.mixin": ("", "", "", "", ""),
+    # Abstract: client per year, the year-and-clients wizards and the import
+    # templates' download buttons, no tables of their own.
+    "accountancy.client.year.mixin": ("", "", "", "", ""),
+    "accountancy.year.clients.mixin": ("", "", "", "", ""),
+    "accountancy.import.template.mixin": ("", "", "", "", ""),
     # Abstract: the duplicate check of relations, no table of its own.
     "accountancy.partner.duplicate": ("", "", "", "", ""),
     # Models the module extends: their rights come from their own modules and
