@@ -19,11 +19,10 @@ class AccountancyImportTemplateMixin(models.AbstractModel):
 
     @api.model
     def get_import_templates(self):
-        templates = super().get_import_templates()
-        if not self._accountancy_import_templates:
-            return templates
+        # The templates are for those who may import (create) such records;
+        # on the mixin itself (no table, no access rows) this refuses everyone.
         check_caller(self, "create", group=None)
-        return templates + [
+        return super().get_import_templates() + [
             {"label": self.env._(label), "template": TEMPLATE_URL % filename}
             for label, filename in self._accountancy_import_templates
         ]
