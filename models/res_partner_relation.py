@@ -8,6 +8,11 @@ from .concurrency import lock_rows
 class ResPartnerRelation(models.Model):
     _inherit = "res.partner.relation"
 
+    # A relation card reads its relations by partner on both sides (the
+    # Relations tab, shareholders, participations, holding tree); the OCA
+    # module leaves these columns unindexed, a table scan per read.
+    left_partner_id = fields.Many2one(index=True)
+    right_partner_id = fields.Many2one(index=True)
     is_shareholding = fields.Boolean(related="type_id.is_shareholding")
     share_percentage = fields.Float(
         string="Share %",

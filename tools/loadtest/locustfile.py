@@ -7,6 +7,11 @@ the JSON-RPC calls the web client makes for the same screens:
 specification, ``web_read`` with the form's specification, ``web_read_group``
 (grouped kanban, pivot) with ``read_progress_bar``, and ``web_save``.
 
+Like the web client, a session loads an action and its views once and keeps
+them (``actionCache`` in action_service.js, the cache of view_service.js):
+only the first screen of a session, and one in RELOAD_EVERY after that (a
+user reloading the page or opening a new tab), asks for them again.
+
 Requests are named "<scenario>: <step>" so that the summary gives a line per
 screen (e.g. "accountant: open relation card").
 """
@@ -27,6 +32,7 @@ _POOLS = {role: itertools.cycle(users) for role, users in SETUP["users"].items()
 X2MANY_LIMIT = 40
 LIST_LIMIT = 80
 KANBAN_LIMIT = 40
+RELOAD_EVERY = 20
 
 
 def field_nodes(node):
@@ -88,6 +94,7 @@ class OdooUser(HttpUser):
         self.uid = result["uid"]
         self.user_context = result.get("user_context") or {}
         self.views = {}
+        self.actions = {}
         self.sample = SETUP["per_user"][login]
 
     # -- transport ---------------------------------------------------------
@@ -129,7 +136,19 @@ class OdooUser(HttpUser):
 
     def open_action(self, xmlid, step):
         """/web/action/load and get_views, as when a menu is clicked; returns
-        (action, views by type, models)."""
+        (action, views by type, models), kept for the session like the web
+        client does."""
+        if random.randrange(RELOAD_EVERY) == 0:
+            self.views.clear()
+            self.actions.clear()
+        if xmlid in self.actions:
+            return self.actions[xmlid]
+        loaded = self.load_action(xmlid, step)
+        if loaded[1]:
+            self.actions[xmlid] = loaded
+        return loaded
+
+    def load_action(self, xmlid, step):
         action = self.jsonrpc(
             "/web/action/load", {"action_id": xmlid}, name=f"{self.role}: {step} action"
         )
