@@ -117,3 +117,35 @@ class TestPerformance(AccountancyCrmCommon):
                     any(f"({column})" in definition for definition in definitions),
                     f"no index on res_partner.{column}",
                 )
+
+    def test_search_indexes(self):
+        """A relation is searched with ILIKE on every column of
+        _rec_names_search: each has a trigram index. The relations of a card
+        are read by partner on both sides: both are indexed."""
+        self.env.cr.execute(
+            """SELECT tablename, indexdef FROM pg_indexes
+                WHERE schemaname = current_schema()
+                  AND tablename IN ('res_partner', 'res_partner_relation')"""
+        )
+        definitions = self.env.cr.fetchall()
+        if self.env.registry.has_trigram:
+            for fname in self.env["res.partner"]._rec_names_search:
+                with self.subTest(trigram=fname):
+                    self.assertTrue(
+                        any(
+                            table == "res_partner"
+                            and "USING gin" in definition
+                            and f"{fname} gin_trgm_ops" in definition
+                            for table, definition in definitions
+                        ),
+                        f"no trigram index on res_partner.{fname}",
+                    )
+        for column in ("left_partner_id", "right_partner_id"):
+            with self.subTest(relation=column):
+                self.assertTrue(
+                    any(
+                        table == "res_partner_relation" and f"({column})" in definition
+                        for table, definition in definitions
+                    ),
+                    f"no index on res_partner_relation.{column}",
+                )
