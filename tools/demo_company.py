@@ -10,7 +10,8 @@ The administrator gets the interface language LANG (installed with
 
 After the module is installed, the phase "pipeline" gives the demo pipeline
 stages their fixed probabilities (forecast status) and the opportunities in
-them those probabilities.
+them those probabilities, and the administrator (Odoo's "Mitchell Admin", who
+approves the demo quotations) a Dutch name.
 
 Usage: demo_company.py ODOO_CONF DATABASE LANG [company|pipeline]
 """
@@ -22,6 +23,7 @@ from odoo.modules.registry import Registry
 
 COUNTRY = "base.nl"
 TIMEZONE = "Europe/Amsterdam"
+ADMIN_NAME = "Sanne de Vries"
 # Fixed probability of the demo pipeline stages (forecast status).
 STAGE_PROBABILITIES = {
     "crm.stage_lead1": 10,
@@ -31,6 +33,7 @@ STAGE_PROBABILITIES = {
 
 
 def pipeline(env):
+    env.ref("base.user_admin").partner_id.name = ADMIN_NAME
     for xmlid, probability in STAGE_PROBABILITIES.items():
         stage = env.ref(xmlid)
         stage.accountancy_probability = probability

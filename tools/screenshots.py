@@ -159,6 +159,8 @@ class Screen:
     # chatter below it is hidden.
     fit: str = ""
     settle: float = 1.0
+    # Wider than the others when the screen's columns need it.
+    width: int = WIDTH
 
 
 def free_port():
@@ -363,10 +365,10 @@ class Browser:
         if result.get("errorText"):
             raise RuntimeError(f"{url}: {result['errorText']}")
 
-    def resize(self, height):
+    def resize(self, height, width=WIDTH):
         self.send(
             "Emulation.setDeviceMetricsOverride",
-            width=WIDTH,
+            width=width,
             height=height,
             deviceScaleFactor=1,
             mobile=False,
@@ -721,6 +723,8 @@ def screens(rpc, partner_id, order_id):
             + [(measures, "")],
             gone=[(".o-dropdown--menu", "")]
             + [(".o_pivot th.o_pivot_measure_row", x) for x in capacity_hidden],
+            # Twelve months and the total do not fit in 1440 px.
+            width=1920,
         ),
         Screen(
             "pipeline",
@@ -740,7 +744,7 @@ def screens(rpc, partner_id, order_id):
 
 
 def take(browser, base_url, screen):
-    browser.resize(HEIGHT)
+    browser.resize(HEIGHT, screen.width)
     browser.navigate(base_url + screen.path)
     browser.wait_for(screen.wait, SELECTOR_TIMEOUT, screen.name)
     for selector, text in screen.clicks:
@@ -756,7 +760,7 @@ def take(browser, base_url, screen):
     if screen.fit:
         browser.evaluate(HIDE_CHATTER_JS)
         bottom = browser.evaluate(BOTTOM_JS % json.dumps(screen.fit)) or 0
-        browser.resize(min(max(HEIGHT, bottom + 16), MAX_HEIGHT))
+        browser.resize(min(max(HEIGHT, bottom + 16), MAX_HEIGHT), screen.width)
         browser.wait_for(
             screen.wait + screen.then, SELECTOR_TIMEOUT, screen.name, screen.gone
         )
