@@ -6,7 +6,7 @@ from stdnum.nl import bsn as nl_bsn
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL, create_index
+from odoo.tools import SQL
 from odoo.tools.misc import get_lang
 
 from . import import_bisect, protected_fields
@@ -539,15 +539,20 @@ class ResPartner(models.Model):
         # of _rec_names_search: without a trigram index on each of them
         # PostgreSQL scans the whole table (68 ms on 18,700 relations, 1 ms
         # with them). Odoo's own btree indexes stay for sorting and "=".
+        # Without fastupdate, an import's rows enter the indexes at once rather
+        # than a pending list that every search scans until the next vacuum
+        # (with it, two searches of one 2,000-row import took 18 s each).
         if not self.env.registry.has_trigram:
             return
         for fname in self._rec_names_search:
-            create_index(
-                self.env.cr,
-                indexname=f"{self._table}_accountancy_{fname}_trgm_idx",
-                tablename=self._table,
-                method="gin",
-                expressions=[f'"{fname}" gin_trgm_ops'],
+            self.env.cr.execute(
+                SQL(
+                    "CREATE INDEX IF NOT EXISTS %s ON %s USING gin (%s gin_trgm_ops)"
+                    " WITH (fastupdate = off)",
+                    SQL.identifier(f"{self._table}_accountancy_{fname}_trgm_idx"),
+                    SQL.identifier(self._table),
+                    SQL.identifier(fname),
+                )
             )
 
     # ------------------------------------------------------------

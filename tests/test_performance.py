@@ -140,6 +140,12 @@ class TestPerformance(AccountancyCrmCommon):
                         ),
                         f"no trigram index on res_partner.{fname}",
                     )
+            self.env.cr.execute(
+                """SELECT relname FROM pg_class
+                    WHERE relname LIKE 'res_partner_accountancy_%%_trgm_idx'
+                      AND NOT ('fastupdate=off' = ANY(COALESCE(reloptions, '{}')))"""
+            )
+            self.assertFalse(self.env.cr.fetchall(), "trigram index with fastupdate")
         for column in ("left_partner_id", "right_partner_id"):
             with self.subTest(relation=column):
                 self.assertTrue(
