@@ -22,12 +22,15 @@ JOB_BATCH_SIZE = Param("accountancy_crm.job_batch_size", 100, int_at_least(1))
 JOB_MAX_RETRIES = Param("accountancy_crm.job_max_retries", 10, int_at_least(1))
 
 # operation: the model whose _accountancy_run_batch(year, partners, first)
-# does the work of one batch.
+# does the work of one batch. An import's batches hold rows of a file instead
+# of clients, and run one after the other (see accountancy.job.run.batch).
+IMPORT_OPERATION = "import"
 OPERATIONS = [
     ("task_generation", "Task generation"),
     ("planning_rollover", "Planning roll-over"),
     ("strategy_recompute", "Strategy recompute"),
     ("planned_hours_sync", "Planned hours sync"),
+    (IMPORT_OPERATION, "Import"),
 ]
 OPERATION_MODELS = {
     "task_generation": "accountancy.task.generation.wizard",
@@ -69,6 +72,14 @@ class AccountancyJobRun(models.Model):
     date_end = fields.Datetime(string="Ended on", readonly=True)
     batch_ids = fields.One2many("accountancy.job.run.batch", "run_id", readonly=True)
     partner_count = fields.Integer(string="Clients", readonly=True)
+    # An import: the file, its model, its rows, and how the import screen
+    # mapped and read it (passed on to the import of each batch).
+    file_name = fields.Char(readonly=True)
+    res_model = fields.Char(string="Imported model", readonly=True)
+    row_count = fields.Integer(string="Rows", readonly=True)
+    import_fields = fields.Json(readonly=True)
+    import_columns = fields.Json(readonly=True)
+    import_options = fields.Json(readonly=True)
     batch_count = fields.Integer(string="Batches", readonly=True)
     # Counted from the batches, which their jobs write: a job that wrote the
     # run's row would conflict with every other batch running at that time.
@@ -92,10 +103,13 @@ class AccountancyJobRun(models.Model):
             )
         )
 
-    @api.depends("operation", "year")
+    @api.depends("operation", "year", "file_name")
     def _compute_name(self):
         labels = dict(self._fields["operation"]._description_selection(self.env))
         for run in self:
+            if run.operation == IMPORT_OPERATION:
+                run.name = self.env._("Import of %(file)s", file=run.file_name or "")
+                continue
             run.name = self.env._(
                 "%(operation)s %(year)s",
                 operation=labels.get(run.operation, ""),
@@ -159,27 +173,33 @@ class AccountancyJobRun(models.Model):
     def _accountancy_start(self, operation, year, partners):
         """Start ``operation`` of ``year`` on ``partners`` as background jobs,
         one per batch; return the run. Refused while such a run is running."""
-        running = self._accountancy_running(operation, year)
-        if running:
-            raise running._accountancy_refuse_running()
         partners = partners.sorted("id")
         size = get_param(self.env, JOB_BATCH_SIZE)
         chunks = [partners[i : i + size] for i in range(0, len(partners), size)]
+        return self._accountancy_start_batches(
+            {"operation": operation, "year": year, "partner_count": len(partners)},
+            [{"partner_ids": chunk.ids} for chunk in chunks],
+        )
+
+    @api.model
+    def _accountancy_start_batches(self, vals, batches):
+        """Create the run of ``vals`` with a batch for each values of
+        ``batches``, in that order, and enqueue their jobs; return the run.
+        Refused while a run of the same operation and year is running."""
+        running = self._accountancy_running(vals["operation"], vals["year"])
+        if running:
+            raise running._accountancy_refuse_running()
         try:
             with self.env.cr.savepoint():
                 run = self.sudo().create(
                     {
-                        "operation": operation,
-                        "year": year,
+                        **vals,
                         "user_id": self.env.uid,
                         "company_id": self.env.company.id,
-                        "partner_count": len(partners),
-                        "batch_count": len(chunks),
+                        "batch_count": len(batches),
                         "batch_ids": [
-                            fields.Command.create(
-                                {"sequence": index, "partner_ids": chunk.ids}
-                            )
-                            for index, chunk in enumerate(chunks)
+                            fields.Command.create({**batch, "sequence": index})
+                            for index, batch in enumerate(batches)
                         ],
                     }
                 )
@@ -190,7 +210,7 @@ class AccountancyJobRun(models.Model):
                     self.env._(
                         "The same operation was started for %(year)s at the same "
                         "moment by someone else: see the background runs.",
-                        year=year,
+                        year=vals["year"],
                     )
                 ) from None
             raise
@@ -243,7 +263,24 @@ class AccountancyJobRun(models.Model):
         """Tell the user who started the run that it has ended, in their
         language."""
         run = self.sudo().with_context(lang=self.user_id.lang)
-        if run.state == "done":
+        if run.operation == IMPORT_OPERATION and run.state == "done":
+            body = run.env._(
+                "%(run)s has ended: all %(rows)s rows are imported.",
+                run=run.name,
+                rows=run.row_count,
+            )
+        elif run.operation == IMPORT_OPERATION:
+            body = run.env._(
+                "%(run)s has stopped at a batch with errors: %(done)s of "
+                "%(batches)s batches are imported, the ones after it are not. Open "
+                "the run to see the errors by line of the file; correct the data "
+                "in Odoo and retry the failed batches, or import the lines not "
+                "imported yet from a corrected file.",
+                run=run.name,
+                done=run.done_count,
+                batches=run.batch_count,
+            )
+        elif run.state == "done":
             body = run.env._(
                 "%(run)s has ended: all %(batches)s batches (%(clients)s clients) "
                 "are done.",

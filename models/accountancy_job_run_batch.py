@@ -1,20 +1,31 @@
+import base64
 import logging
 from contextlib import contextmanager
 
 from psycopg2 import InterfaceError, OperationalError
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from .accountancy_job_run import JOB_MAX_RETRIES, OPERATION_MODELS
+from .accountancy_job_run import IMPORT_OPERATION, JOB_MAX_RETRIES, OPERATION_MODELS
 from .parameters import get_param
 
 _logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5
+# How the file of an import's batch is written (see _accountancy_import).
+BATCH_FILE_OPTIONS = {
+    "has_headers": True,
+    "separator": ",",
+    "quoting": '"',
+    "encoding": "utf-8",
+    "skip": 0,
+    "limit": None,
+}
 # PostgreSQL error classes of a lost connection: the server shut down or
 # terminated the backend (57P01-57P03), or the connection failed (08xxx).
 CONNECTION_LOST_CODES = ("57P01", "57P02", "57P03")
@@ -76,6 +87,11 @@ class AccountancyJobRunBatch(models.Model):
     partner_count = fields.Integer(
         string="Client count", compute="_compute_partner_count", store=True
     )
+    # An import's batch: its rows of the file as CSV, under a header of the
+    # imported fields, and the line of the file its first row is on.
+    import_file = fields.Binary(attachment=True, readonly=True)
+    first_line = fields.Integer(string="From line", readonly=True)
+    last_line = fields.Integer(string="To line", readonly=True)
     state = fields.Selection(
         [("pending", "Pending"), ("done", "Done"), ("failed", "Failed")],
         default="pending",
@@ -92,9 +108,16 @@ class AccountancyJobRunBatch(models.Model):
             batch.partner_count = len(batch.partner_ids)
 
     def _accountancy_enqueue(self):
-        """One queue job per batch, run as the user who enqueues it."""
+        """One queue job per batch, run as the user who enqueues it. Of an
+        import only the first batch: its batches run one after the other, as
+        later rows may refer to records of earlier ones (a contact person to
+        its company); each one enqueues the next (see _accountancy_run_once)."""
         max_retries = get_param(self.env, JOB_MAX_RETRIES)
-        for batch in self.sudo():
+        batches = self.sudo()
+        imports = batches.filtered(
+            lambda batch: batch.run_id.operation == IMPORT_OPERATION
+        )
+        for batch in batches - imports | imports.sorted("sequence")[:1]:
             run = batch.run_id
             job = (
                 batch.with_user(self.env.uid)
@@ -143,11 +166,12 @@ class AccountancyJobRunBatch(models.Model):
         partners = batch.with_context(active_test=False).partner_ids.with_env(self.env)
         skipped = partners.sudo().filtered(lambda partner: not partner.active)
         partners -= skipped
-        Model = self.env[OPERATION_MODELS[run.operation]]
         try:
             with self.env.cr.savepoint():
-                if partners:
-                    Model._accountancy_run_batch(
+                if run.operation == IMPORT_OPERATION:
+                    self._accountancy_import()
+                elif partners:
+                    self.env[OPERATION_MODELS[run.operation]]._accountancy_run_batch(
                         run.year, partners, first=batch.sequence == 0
                     )
                 self.env.flush_all()
@@ -168,11 +192,73 @@ class AccountancyJobRunBatch(models.Model):
                     "skipped_names": "\n".join(skipped.mapped("display_name")) or False,
                 }
             )
+        if run.operation == IMPORT_OPERATION:
+            batch._accountancy_next_import()
         self.with_delay(
             description=self.env._("%(run)s: end", run=run.name),
             max_retries=get_param(self.env, JOB_MAX_RETRIES),
             priority=5,
         )._accountancy_end_run()
+
+    def _accountancy_import(self):
+        """Import the batch's rows with Odoo's import, as the user, the way
+        the import screen imported the file; raise its errors, each with the
+        line of the file it is on."""
+        batch = self.sudo()
+        run = batch.run_id
+        wizard = self.env["base_import.import"].create(
+            {
+                "res_model": run.res_model,
+                "file": base64.b64decode(batch.import_file),
+                "file_type": "text/csv",
+                "file_name": f"{run.file_name}.csv",
+            }
+        )
+        options = dict(run.import_options, **BATCH_FILE_OPTIONS)
+        result = wizard.with_context(accountancy_import_batch=True).execute_import(
+            run.import_fields, run.import_columns, options
+        )
+        errors = [
+            message for message in result["messages"] if message["type"] == "error"
+        ]
+        if not errors:
+            return
+        lines = []
+        for message in errors:
+            # A row's error names the batch file's line (its header is line
+            # 1, see base_import.import): the line of the user's file.
+            if isinstance(message.get("rows"), dict):
+                lines.append(
+                    self.env._(
+                        "Line %(line)s: %(error)s",
+                        line=message["record"] - 2 + batch.first_line,
+                        error=message["message"],
+                    )
+                )
+            else:
+                lines.append(message["message"])
+        raise UserError("\n".join(lines))
+
+    def _accountancy_next_import(self):
+        """After a batch of an import: the next batch's job once it is done;
+        when it failed, the batches after it fail too, unimported, and the
+        run ends."""
+        later = self.run_id.batch_ids.filtered(
+            lambda batch: batch.sequence > self.sequence and batch.state == "pending"
+        )
+        if self.state == "done":
+            later.sorted("sequence")[:1]._accountancy_enqueue()
+            return
+        later.write(
+            {
+                "state": "failed",
+                "error": self.env._(
+                    "Not imported: lines %(first)s-%(last)s had errors before.",
+                    first=self.first_line,
+                    last=self.last_line,
+                ),
+            }
+        )
 
     def _accountancy_failed(self, error):
         _logger.info("Batch %s of run %s failed: %s", self.id, self.run_id.id, error)
@@ -219,7 +305,10 @@ class AccountancyJobRunBatch(models.Model):
         another transaction holds (a batch at work, a job failing in the
         transaction that queue_job has not rolled back yet) are waited for at
         most ``wait_seconds``, else left for the next check."""
-        batches = self.sudo().filtered(lambda batch: batch.state == "pending")
+        # Without a job: an import's batch waiting for the ones before it.
+        batches = self.sudo().filtered(
+            lambda batch: batch.state == "pending" and batch.job_uuid
+        )
         if not batches:
             return
         jobs = {
@@ -251,6 +340,8 @@ class AccountancyJobRunBatch(models.Model):
         for batch in candidates:
             _logger.info("Batch %s: %s", batch.id, errors[batch.id])
             batch.write({"state": "failed", "error": errors[batch.id]})
+            if batch.run_id.operation == IMPORT_OPERATION:
+                batch._accountancy_next_import()
         for run in candidates.run_id:
             run._accountancy_end()
 

@@ -1,6 +1,16 @@
-from odoo import models
+import base64
+import csv
+import io
 
+from odoo import models
+from odoo.fields import Date
+from odoo.models import fix_import_export_id_paths
+
+from odoo.addons.base_import.models.base_import import ImportValidationError
+
+from .accountancy_job_run import IMPORT_OPERATION, JOB_BATCH_SIZE, JOB_THRESHOLD
 from .accountancy_onboarding import IMPORT_MODELS
+from .parameters import get_param
 
 
 class BaseImportImport(models.TransientModel):
@@ -25,6 +35,10 @@ class BaseImportImport(models.TransientModel):
         # A user who may not create the records is refused at once, as the
         # import button of Getting started refuses them.
         self.env[self.res_model].check_access("create")
+        if not dryrun and not self.env.context.get("accountancy_import_batch"):
+            started = self._accountancy_import_in_background(fields, columns, options)
+            if started:
+                return started
         result = super().execute_import(fields, columns, options, dryrun=dryrun)
         header = 1 if options.get("has_headers") else 0
         offset = (options.get("skip") or 0) + header
@@ -37,3 +51,85 @@ class BaseImportImport(models.TransientModel):
         if result.get("name"):
             result["name"] = [""] * header + list(result["name"])
         return result
+
+    # ------------------------------------------------------------
+    # BACKGROUND IMPORT
+    # ------------------------------------------------------------
+
+    def _accountancy_import_in_background(self, fields, columns, options):
+        """Import a file of more rows than the background threshold as a
+        background run (accountancy.job.run): batches of about the batch size,
+        split between records, imported one after the other, each committed
+        on its own, as Odoo's import screen imports a large file in batches
+        of requests. Return the import screen's answer, or None for a file
+        imported at once. The test run stays in the request: it saves
+        nothing, and its answer is the list of errors by line."""
+        try:
+            data, import_fields = self._convert_import_data(fields, options)
+        except ImportValidationError:
+            return None  # reported by Odoo's import
+        if len(data) <= get_param(self.env, JOB_THRESHOLD):
+            return None
+        # The line of the file of data row 0 (the header being line 1).
+        first_line = (options.get("skip") or 0) + bool(options.get("has_headers")) + 1
+        paths = [fix_import_export_id_paths(path) for path in import_fields]
+        size = get_param(self.env, JOB_BATCH_SIZE)
+        bounds, start = [], 0
+        for _record, info in self.env[self.res_model]._extract_records(paths, data):
+            stop = info["rows"]["to"] + 1
+            if stop - start >= size:
+                bounds.append((start, stop))
+                start = stop
+        if start < len(data):
+            bounds.append((start, len(data)))
+        Run = self.env["accountancy.job.run"]
+        run = Run._accountancy_start_batches(
+            {
+                "operation": IMPORT_OPERATION,
+                "year": Date.context_today(self).year,
+                "file_name": self.file_name or self.env._("file"),
+                "res_model": self.res_model,
+                "row_count": len(data),
+                "import_fields": import_fields,
+                "import_columns": [
+                    column
+                    for column, field in zip(columns, fields, strict=False)
+                    if field
+                ],
+                "import_options": options,
+            },
+            [
+                {
+                    "import_file": self._accountancy_batch_file(
+                        import_fields, data[start:stop]
+                    ),
+                    "first_line": first_line + start,
+                    "last_line": first_line + stop - 1,
+                }
+                for start, stop in bounds
+            ],
+        )
+        message = self.env._(
+            "The file has %(rows)s rows: it is imported in the background, in "
+            "%(batches)s batches one after the other. You get a message when it "
+            "has ended; the progress and any errors are under Planning > "
+            "Background runs (%(run)s).",
+            rows=len(data),
+            batches=run.batch_count,
+            run=run.name,
+        )
+        return {
+            "ids": [],
+            "messages": [ImportValidationError(message, error_type="info").__dict__],
+            "name": [],
+            "nextrow": 0,
+        }
+
+    @staticmethod
+    def _accountancy_batch_file(import_fields, rows):
+        """The rows of a batch as CSV under a header of the imported fields."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(import_fields)
+        writer.writerows(rows)
+        return base64.b64encode(out.getvalue().encode())

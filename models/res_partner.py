@@ -1077,6 +1077,15 @@ class ResPartner(models.Model):
             # more, on the first row of the file, whatever row caused it.
             raise ImportBatchError(str(error)) from error
 
+    def _update_fields_values(self, fnames):
+        # The values Odoo copies from a company to its contact persons
+        # (commercial and address fields), read as superuser as Odoo's other
+        # syncs read them: its import of a contact person whose company is
+        # already saved reads them as the user, and fails for everyone without
+        # accounting rights on the credit limit (odoo/odoo#278638, after the
+        # 18.0 source this module is built on).
+        return super(ResPartner, self.sudo())._update_fields_values(fnames)
+
     @api.model
     def get_import_templates(self):
         # The templates are for those who may import (create) such records.

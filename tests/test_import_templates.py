@@ -9,6 +9,7 @@ import openpyxl
 from odoo.tests import tagged
 from odoo.tools import file_open, file_path, mute_logger
 
+from ..models.accountancy_job_run import JOB_THRESHOLD
 from .common import AccountancyCrmCommon, make_bsn
 
 _logger = logging.getLogger(__name__)
@@ -400,6 +401,8 @@ class TestImportTemplates(AccountancyCrmCommon):
             "bsn": "BSN",
         }
         content, fields = self._relations_file(BULK_ROWS, bad_rows)
+        # The import in the request (a background import: test_import_background).
+        self.env["ir.config_parameter"].set_param(JOB_THRESHOLD.key, BULK_ROWS)
         Partner = self.env["res.partner"].with_context(active_test=False)
         domain = [("debtor_number", "=like", "B_____")]
         self.assertEqual(Partner.search_count(domain), 0)
