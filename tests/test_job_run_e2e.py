@@ -71,7 +71,8 @@ class TestJobRunEndToEnd(BaseCase):
         with self.registry.cursor() as cr:
             return func(api.Environment(cr, uid, {}))
 
-    def _setup(self, env):
+    def _setup_params(self, env):
+        """Threshold and batch size 2, restored in the cleanup."""
         Param = env["ir.config_parameter"]
         self.params = {
             key: Param.get_param(key)
@@ -79,6 +80,9 @@ class TestJobRunEndToEnd(BaseCase):
         }
         Param.set_param(JOB_THRESHOLD.key, "2")
         Param.set_param(JOB_BATCH_SIZE.key, "2")
+
+    def _setup(self, env):
+        self._setup_params(env)
         employee = env["hr.employee"].create({"name": f"{self.tag} RLM"})
         clients = env["res.partner"].create(
             [
@@ -135,7 +139,11 @@ class TestJobRunEndToEnd(BaseCase):
                 .search([("name", "=like", f"{self.tag}%")])
             )
             runs = env["accountancy.job.run"].search(
-                [("batch_ids.partner_ids", "in", partners.ids)]
+                [
+                    "|",
+                    ("batch_ids.partner_ids", "in", partners.ids),
+                    ("file_name", "=", f"{self.tag}.csv"),
+                ]
             )
             uuids = runs.batch_ids.mapped("job_uuid") + self.job_uuids
             (
@@ -230,6 +238,97 @@ class TestJobRunEndToEnd(BaseCase):
         self.assertEqual(
             self._committed(result),
             (3, 3, ["done"] * 3, ["done"] * 3, CLIENTS * 17, 1, 1),
+        )
+
+    def test_real_jobs_import_a_file_in_order(self):
+        """A file of five relations, the third and fifth contact persons of
+        the company before them, which is in the batch before theirs: three
+        batches, run one after the other by the job runner (two channels),
+        each job once, every row imported once."""
+        rows = [["id", "name", "is_company", "parent_id/id"]]
+        for index in range(CLIENTS):
+            person = index in (2, 4)
+            rows.append(
+                [
+                    f"__import__.e2e_{self.tag[-8:]}_{index}",
+                    f"{self.tag} {'contact' if person else 'company'} {index}",
+                    "0" if person else "1",
+                    f"__import__.e2e_{self.tag[-8:]}_{index - 1}" if person else "",
+                ]
+            )
+        content = "\n".join(",".join(row) for row in rows).encode()
+
+        def start(env):
+            self._setup_params(env)
+            wizard = env["base_import.import"].create(
+                {
+                    "res_model": "res.partner",
+                    "file": content,
+                    "file_type": "text/csv",
+                    "file_name": f"{self.tag}.csv",
+                }
+            )
+            result = wizard.execute_import(
+                rows[0],
+                rows[0],
+                {"has_headers": True, "separator": ",", "quoting": '"'},
+            )
+            self.assertEqual(result["messages"][0]["type"], "info")
+            return (
+                env["accountancy.job.run"]
+                .search(
+                    [
+                        ("operation", "=", "import"),
+                        ("file_name", "=", f"{self.tag}.csv"),
+                    ]
+                )
+                .id
+            )
+
+        admin = self._committed(lambda env: env.ref("base.user_admin").id)
+        run_id = self._committed(start, uid=admin)
+        self.assertTrue(run_id)
+
+        def ended(env):
+            run = env["accountancy.job.run"].browse(run_id)
+            return run.state != "running" and run.state
+
+        self.assertEqual(wait_until(lambda: self._committed(ended), TIMEOUT), "done")
+
+        def result(env):
+            run = env["accountancy.job.run"].browse(run_id)
+            jobs = env["queue.job"].search(
+                [("uuid", "in", run.batch_ids.mapped("job_uuid"))]
+            )
+            partners = env["res.partner"].search(
+                [("name", "=like", f"{self.tag} %")], order="name"
+            )
+            return (
+                run.batch_count,
+                sorted(jobs.mapped("state")),
+                # Each batch started after the one before it had ended.
+                all(
+                    earlier.date_done <= later.date_started
+                    for earlier, later in zip(
+                        jobs.sorted("date_started"),
+                        jobs.sorted("date_started")[1:],
+                        strict=False,
+                    )
+                ),
+                [(p.name, p.parent_id.name or "") for p in partners],
+            )
+
+        batches, states, in_order, partners = self._committed(result)
+        self.assertEqual((batches, states, in_order), (3, ["done"] * 3, True))
+        self.assertEqual(
+            partners,
+            sorted(
+                (
+                    f"{self.tag} {'contact' if i in (2, 4) else 'company'} {i}",
+                    f"{self.tag} company {i - 1}" if i in (2, 4) else "",
+                )
+                for i in range(CLIENTS)
+            ),
         )
 
     # ------------------------------------------------------------------
