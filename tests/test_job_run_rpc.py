@@ -14,13 +14,14 @@ what (the access rights and record rules of security/):
   they may not see.
 """
 
-from odoo import Command, fields
+from odoo import Command, fields, http
 from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
 from ..models.accountancy_job_run import JOB_BATCH_SIZE, JOB_THRESHOLD
+from .queue_job_helpers import Job
 
 RUN = "accountancy.job.run"
 BATCH = "accountancy.job.run.batch"
@@ -330,3 +331,75 @@ class TestJobRunRpc(HttpCase):
         self.assertTrue(self._call(RUN, "action_retry", [self.run_company_2.ids]))
         self.env.invalidate_all()
         self.assertEqual(self.run_company_2.state, "running")
+
+    # ------------------------------------------------------------------
+    # A background import over JSON-RPC
+    # ------------------------------------------------------------------
+
+    def _import_over_rpc(self, names):
+        """Import a CSV of relations named ``names`` as the web client's
+        import screen does: the wizard, the file's upload, the import."""
+        content = "name,is_company\n" + "".join(f"{name},1\n" for name in names)
+        wizard_id = self._call(
+            "base_import.import", "create", [{"res_model": "res.partner"}]
+        )
+        upload = self.url_open(
+            "/base_import/set_file",
+            data={"id": wizard_id, "csrf_token": http.Request.csrf_token(self)},
+            files={"ufile": ("rpc-relations.csv", content.encode(), "text/csv")},
+        )
+        self.assertEqual(upload.status_code, 200, upload.text)
+        return self._call(
+            "base_import.import",
+            "execute_import",
+            [
+                [wizard_id],
+                ["name", "is_company"],
+                ["name", "is_company"],
+                {"has_headers": True, "separator": ",", "quoting": '"'},
+            ],
+        )
+
+    @mute_logger("odoo.http", "odoo.models", "odoo.addons.base_import")
+    def test_background_import_over_rpc(self):
+        names = [f"Rpc Import {index} B.V." for index in range(3)]
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        for user in (self.portal, self.employee):
+            with self.subTest(user=user.login):
+                self._login(user)
+                with self.assertRaises(JsonRpcException) as refusal:
+                    self._import_over_rpc(names)
+                self.assertEqual(str(refusal.exception), ACCESS_ERROR)
+                self.assertFalse(self.env[RUN].search([("operation", "=", "import")]))
+        self._login(self.accountant)
+        result = self._import_over_rpc(names)
+        self.assertEqual(result["messages"][0]["type"], "info", result["messages"])
+        self.assertIn("in the background", result["messages"][0]["message"])
+        run = self._started("import", self.accountant)
+        self.assertEqual((run.row_count, run.batch_count), (3, 2))
+        self.assertIn(run.id, self._seen(RUN))
+        self._assert_not_writable(run)
+        # Nobody else of the accountancy users reads it, nor a second import.
+        self._login(self.accountant_2)
+        self.assertNotIn(run.id, self._seen(RUN))
+        with self.assertRaises(JsonRpcException) as refusal:
+            self._import_over_rpc(names)
+        self.assertEqual(str(refusal.exception), "odoo.exceptions.UserError")
+        # The jobs import as the accountant, one batch after the other.
+        self.assertEqual(
+            len(
+                self.env["queue.job"].search(
+                    [("uuid", "in", run.batch_ids.mapped("job_uuid"))]
+                )
+            ),
+            1,
+        )
+        for batch in run.batch_ids:
+            # The job of the next batch is enqueued by the one before it.
+            self.env.invalidate_all()
+            Job.load(self.env, batch.job_uuid).perform()
+        self.env.invalidate_all()
+        self.assertEqual(run.batch_ids.mapped("state"), ["done", "done"])
+        partners = Partner.search([("name", "in", names)])
+        self.assertEqual(len(partners), 3)
+        self.assertEqual(partners.create_uid, self.accountant)
