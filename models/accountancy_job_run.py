@@ -10,7 +10,7 @@ batches failed and why, and lets them retry those.
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_datetime
 
 from .access_checks import check_caller
 from .parameters import Param, get_param, int_at_least
@@ -163,7 +163,7 @@ class AccountancyJobRun(models.Model):
                 "until it has ended, then start it again if needed.",
                 run=run.name,
                 user=run.user_id.name,
-                date=fields.Datetime.to_string(run.create_date),
+                date=format_datetime(self.env, run.create_date, dt_format="short"),
                 done=run.done_count,
                 total=run.batch_count,
             )
