@@ -11,7 +11,9 @@ The administrator gets the interface language LANG (installed with
 After the module is installed, the phase "pipeline" gives the demo pipeline
 stages their fixed probabilities (forecast status) and the opportunities in
 them those probabilities, and the administrator (Odoo's "Mitchell Admin", who
-approves the demo quotations) a Dutch name.
+approves the demo quotations) a Dutch name and, instead of Mitchell's photo,
+the avatar with an initial that Odoo gives users without a picture; hr passes
+both on to the administrator's employee.
 
 Usage: demo_company.py ODOO_CONF DATABASE LANG [company|pipeline]
 """
@@ -33,7 +35,8 @@ STAGE_PROBABILITIES = {
 
 
 def pipeline(env):
-    env.ref("base.user_admin").partner_id.name = ADMIN_NAME
+    # Written on the user, not its partner, so that hr updates the employee.
+    env.ref("base.user_admin").write({"name": ADMIN_NAME, "image_1920": False})
     for xmlid, probability in STAGE_PROBABILITIES.items():
         stage = env.ref(xmlid)
         stage.accountancy_probability = probability

@@ -711,6 +711,9 @@ def screens(rpc, partner_id, order_id):
             "planning_matrix",
             action(f"{MODULE}.res_partner_action_team_planning"),
             wait=[".o_list_renderer .o_data_row"],
+            # Client, client group, client type and eight roles: at 1440 px
+            # most names are cut after about ten letters.
+            width=1920,
         ),
         Screen(
             "capacity_overview",
