@@ -13,8 +13,6 @@ measurements that create their own data (skipped with --firm-only).
 
 import argparse
 import ast
-import csv
-import io
 import json
 import os
 import random
@@ -23,6 +21,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+# tools/, this script's folder, is the first entry of sys.path.
+import import_files
 from lxml import etree
 from stdnum.nl import bsn as nl_bsn
 
@@ -778,59 +778,29 @@ def bench_firm_import(env, rows=IMPORT_SCREEN_ROWS):
         for number in rng.sample(range(10_000_000, 100_000_000), 2 * rows)
         if str(number) not in taken
     ]
-    header = [
-        "name",
-        "is_company",
-        "relation_kind",
-        "legal_form",
-        "debtor_number",
-        "company_registry",
-        "rsin",
-        "bsn",
-        "country_id",
-        "city",
-    ]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for index in range(rows):
-        person = index % 5 == 0
-        writer.writerow(
-            [
-                f"Bench import {index:05d}" + ("" if person else " B.V."),
-                "0" if person else "1",
-                "client",
-                "" if person else "bv",
+    # The relations of the file have no client group.
+    header = [c for c in import_files.RELATION_COLUMNS if c != "client_group_id"]
+    content = import_files.csv_file(
+        header,
+        (
+            import_files.relation_row(
+                index,
+                f"Bench import {index:05d}",
                 f"BI{index:05d}",
-                "" if person else registries[index],
-                "" if person else numbers[index],
-                numbers[rows + index] if person else "",
-                "NL",
-                "Gouda",
-            ]
-        )
-    options = {
-        "has_headers": True,
-        "quoting": '"',
-        "separator": ",",
-        "encoding": "utf-8",
-        "date_format": "%Y-%m-%d",
-        "float_thousand_separator": ",",
-        "float_decimal_separator": ".",
-        "limit": rows,
-        "skip": 0,
-        "tracking_disable": True,
-        "import_skip_records": [],
-        "import_set_empty_fields": [],
-        "name_create_enabled_fields": {},
-        "fallback_values": {},
-    }
+                registry=registries[index],
+                rsin=numbers[index],
+                bsn=numbers[rows + index],
+            )
+            for index in range(rows)
+        ),
+    )
+    options = import_files.import_options(limit=rows, skip=0, tracking_disable=True)
     user = env.ref("base.user_admin")
     Import = env["base_import.import"].with_user(user)
     wizard = Import.create(
         {
             "res_model": "res.partner",
-            "file": out.getvalue().encode(),
+            "file": content,
             "file_type": "text/csv",
             "file_name": "relations.csv",
         }
