@@ -3,6 +3,7 @@ from odoo.tools import SQL
 
 from .access_checks import check_caller
 from .accountancy_service_plan import MONTHS
+from .window_actions import records_action
 
 # The figures of one month of the overview, in the order the firm's
 # capacity sheet lists them.
@@ -193,15 +194,16 @@ class AccountancyCapacityReport(models.Model):
         which the service plans can be opened and changed."""
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_planned_hour_action"
+        action = records_action(
+            self.env,
+            "accountancy_crm.accountancy_planned_hour_action",
+            [
+                ("employee_id", "=", self.employee_id.id),
+                ("year", "=", self.year),
+                ("month", "=", self.month),
+            ],
+            {"search_default_group_partner": 1},
         )
-        action["domain"] = [
-            ("employee_id", "=", self.employee_id.id),
-            ("year", "=", self.year),
-            ("month", "=", self.month),
-        ]
-        action["context"] = {"search_default_group_partner": 1}
         action["display_name"] = self.env._(
             "Planned hours of %(employee)s in %(month)s %(year)s",
             employee=self.employee_id.name,

@@ -2,6 +2,7 @@ from odoo import fields, models
 from odoo.tools.translate import LazyTranslate
 
 from .access_checks import check_caller
+from .window_actions import records_of
 
 _lt = LazyTranslate(__name__)
 
@@ -80,9 +81,9 @@ class AccountancyClientGroup(models.Model):
     def action_view_members(self):
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.res_partner_action_relations"
+        return records_of(
+            self.env,
+            "accountancy_crm.res_partner_action_relations",
+            "client_group_id",
+            self,
         )
-        action["domain"] = [("client_group_id", "=", self.id)]
-        action["context"] = {"default_client_group_id": self.id}
-        return action

@@ -7,6 +7,7 @@ from odoo.tools.translate import LazyTranslate
 
 from .access_checks import check_caller
 from .parameters import Param, get_param
+from .window_actions import records_action
 
 _lt = LazyTranslate(__name__)
 
@@ -287,14 +288,11 @@ class AccountancyEmployeeBudget(models.Model):
     def action_view_capacity(self):
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_capacity_report_action"
+        action = records_action(
+            self.env,
+            "accountancy_crm.accountancy_capacity_report_action",
+            [("employee_id", "=", self.employee_id.id), ("year", "=", self.year)],
         )
-        action["domain"] = [
-            ("employee_id", "=", self.employee_id.id),
-            ("year", "=", self.year),
-        ]
-        action["context"] = {}
         action["view_mode"] = "list,pivot,graph"
         action["views"] = [
             (view_id, kind)

@@ -170,6 +170,21 @@ class AccountancyJobRun(models.Model):
         )
 
     @api.model
+    def _accountancy_start_if_many(self, operation, year, partners):
+        """Where a planning wizard's operation runs: for more ``partners``
+        than the threshold, start it as a background run and return the
+        action that tells so; otherwise return None, for the caller to run it
+        at once. Refused either way while such a run is running."""
+        if self._accountancy_use_jobs(partners):
+            return self._accountancy_start(
+                operation, year, partners
+            )._accountancy_action_started()
+        running = self._accountancy_running(operation, year)
+        if running:
+            raise running._accountancy_refuse_running()
+        return None
+
+    @api.model
     def _accountancy_start(self, operation, year, partners):
         """Start ``operation`` of ``year`` on ``partners`` as background jobs,
         one per batch; return the run. Refused while such a run is running."""

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .access_checks import check_caller
+from .window_actions import records_action
 
 MANAGER_GROUP = "accountancy_crm.group_manager"
 
@@ -204,12 +205,9 @@ class AccountancySalesTarget(models.Model):
         """The forecast dashboard of the target's salesperson and year."""
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_sales_report_action"
+        return records_action(
+            self.env,
+            "accountancy_crm.accountancy_sales_report_action",
+            [("user_id", "=", self.user_id.id), ("year", "=", self.year)],
+            {"pivot_row_groupby": ["kind"]},
         )
-        action["domain"] = [
-            ("user_id", "=", self.user_id.id),
-            ("year", "=", self.year),
-        ]
-        action["context"] = {"pivot_row_groupby": ["kind"]}
-        return action

@@ -19,9 +19,6 @@ FREQUENCIES = [
 # settings change it.
 PLANNING_YEARS_BACK = Param("accountancy_crm.planning_years_back", 1, int_at_least(0))
 PLANNING_YEARS_AHEAD = Param("accountancy_crm.planning_years_ahead", 2, int_at_least(0))
-# The defaults of the settings fields.
-DEFAULT_PLANNING_YEARS_BACK = PLANNING_YEARS_BACK.default
-DEFAULT_PLANNING_YEARS_AHEAD = PLANNING_YEARS_AHEAD.default
 # The services the plan orders and the roles that do them: the planned hours
 # and the generated tasks are made from these.
 SERVICE_FIELDS = (

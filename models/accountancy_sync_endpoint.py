@@ -6,6 +6,7 @@ from odoo.exceptions import ValidationError
 
 from .access_checks import check_caller
 from .res_partner import RELATION_KINDS
+from .window_actions import records_of
 
 # Relation kinds an endpoint receives: one boolean per kind of
 # res.partner.relation_kind, plus one for relations without a kind.
@@ -170,14 +171,15 @@ class AccountancySyncEndpoint(models.Model):
     def action_view_messages(self):
         check_caller(self, "read")
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_sync_message_action"
+        action = records_of(
+            self.env,
+            "accountancy_crm.accountancy_sync_message_action",
+            "endpoint_id",
+            self,
         )
         state = self.env.context.get("sync_message_state")
-        action["domain"] = [("endpoint_id", "=", self.id)]
         if state:
             action["domain"].append(("state", "=", state))
-        action["context"] = {"default_endpoint_id": self.id}
         return action
 
     def action_generate_secret(self):

@@ -138,6 +138,7 @@ class CrmLead(models.Model):
 
     def action_log_contact_moment(self):
         """Open a new contact moment for this opportunity and its relation."""
+        check_caller(self, "read")
         self.ensure_one()
         return self.partner_id._accountancy_contact_moment_dialog(lead_id=self.id)
 

@@ -1,15 +1,24 @@
-from odoo import api, fields, models
+from odoo import fields, models
+from odoo.tools.translate import LazyTranslate
 
 from .access_checks import check_caller
 from .record_counts import count_by
 from .window_actions import records_of
 
+_lt = LazyTranslate(__name__)
+
 
 class HrEmployee(models.Model):
-    _inherit = "hr.employee"
+    _name = "hr.employee"
+    # The template mixin first: Odoo's hr.employee.get_import_templates does
+    # not call super(), so the mixin must come before it to add its template.
+    _inherit = ["accountancy.import.template.mixin", "hr.employee"]
     # The team overviews and the old practice system name employees by a short
     # code (HVE, MGR...): imports find an employee by it.
     _rec_names_search = ["name", "accountancy_code"]
+    _accountancy_import_templates = [
+        (_lt("Import template for employees with their code"), "employees.xlsx")
+    ]
 
     accountancy_code = fields.Char(
         string="Employee code",
@@ -49,21 +58,6 @@ class HrEmployee(models.Model):
         )
         for employee in self:
             employee.accountancy_client_count = counts.get(employee._origin, 0)
-
-    # ------------------------------------------------------------
-    # ORM
-    # ------------------------------------------------------------
-
-    @api.model
-    def get_import_templates(self):
-        # The templates are for those who may import (create) such records.
-        check_caller(self, "create", group=None)
-        return super().get_import_templates() + [
-            {
-                "label": self.env._("Import template for employees with their code"),
-                "template": "/accountancy_crm/static/xls/employees.xlsx",
-            }
-        ]
 
     # ------------------------------------------------------------
     # ACTIONS

@@ -17,10 +17,7 @@ from .accountancy_kvk_client import (
     MAX_TIMEOUT,
     MIN_TIMEOUT,
 )
-from .accountancy_service_plan import (
-    DEFAULT_PLANNING_YEARS_AHEAD,
-    DEFAULT_PLANNING_YEARS_BACK,
-)
+from .accountancy_service_plan import PLANNING_YEARS_AHEAD, PLANNING_YEARS_BACK
 from .accountancy_strategy import (
     STRATEGY_FULL_UPDATE_MONTHS,
     STRATEGY_MAX_AGE_MONTHS,
@@ -105,15 +102,15 @@ class ResConfigSettings(models.TransientModel):
     )
     planning_years_back = fields.Integer(
         string="Plan years back",
-        default=DEFAULT_PLANNING_YEARS_BACK,
-        config_parameter="accountancy_crm.planning_years_back",
+        default=PLANNING_YEARS_BACK.default,
+        config_parameter=PLANNING_YEARS_BACK.key,
         help="How many years before the current one service plans may be entered "
         "for, 1 to 10.",
     )
     planning_years_ahead = fields.Integer(
         string="Plan years ahead",
-        default=DEFAULT_PLANNING_YEARS_AHEAD,
-        config_parameter="accountancy_crm.planning_years_ahead",
+        default=PLANNING_YEARS_AHEAD.default,
+        config_parameter=PLANNING_YEARS_AHEAD.key,
         help="How many years after the current one service plans may be entered "
         "for, 1 to 10.",
     )
@@ -135,12 +132,13 @@ class ResConfigSettings(models.TransientModel):
     )
 
     accountancy_job_threshold = fields.Integer(
-        string="Background runs above (clients)",
+        string="Background runs above (clients or rows)",
         default=JOB_THRESHOLD.default,
         config_parameter=JOB_THRESHOLD.key,
         help="Long operations on more clients than this (task generation, planning "
-        "roll-over, strategy recompute, planned hours sync) run as background jobs "
-        "in batches; smaller ones run at once.",
+        "roll-over, strategy recompute, planned hours sync) and imports of files of "
+        "more rows than this run as background jobs in batches; smaller ones run at "
+        "once.",
     )
 
     # Off: an accountancy user sees only the clients of the teams they are in

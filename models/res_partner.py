@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.misc import get_lang
+from odoo.tools.translate import LazyTranslate
 
 from . import import_bisect, protected_fields
 from .access_checks import USER_GROUP, check_caller
@@ -15,6 +16,8 @@ from .accountancy_client_acceptance import ACCEPTANCE_STATUSES
 from .accountancy_partner_duplicate import UNIQUE_RULES
 from .record_counts import count_by
 from .window_actions import dialog_action, records_action, records_of
+
+_lt = LazyTranslate(__name__)
 
 # Set by action_accountancy_approve and the reject wizard only (see
 # protected_fields); the intake wizard enters new relations as waiting.
@@ -123,8 +126,18 @@ class ImportBatchError(Exception):
 
 class ResPartner(models.Model):
     _name = "res.partner"
-    _inherit = ["res.partner", "accountancy.year.mixin"]
+    # The template mixin first: Odoo's res.partner.get_import_templates does
+    # not call super(), so the mixin must come before it to add its templates.
+    _inherit = [
+        "accountancy.import.template.mixin",
+        "res.partner",
+        "accountancy.year.mixin",
+    ]
     _accountancy_year_fields = ("birth_year",)
+    _accountancy_import_templates = [
+        (_lt("Import template for relations"), "relations.xlsx"),
+        (_lt("Import template for contact persons"), "contact_persons.xlsx"),
+    ]
     # Odoo's keys plus the old practice system's: an import resolves a relation
     # column by debtor number, KvK number or branch number (_search_display_name).
     _rec_names_search = [
@@ -1085,21 +1098,6 @@ class ResPartner(models.Model):
         # accounting rights on the credit limit (odoo/odoo#278638, after the
         # 18.0 source this module is built on).
         return super(ResPartner, self.sudo())._update_fields_values(fnames)
-
-    @api.model
-    def get_import_templates(self):
-        # The templates are for those who may import (create) such records.
-        check_caller(self, "create", group=None)
-        return super().get_import_templates() + [
-            {
-                "label": self.env._("Import template for relations"),
-                "template": "/accountancy_crm/static/xls/relations.xlsx",
-            },
-            {
-                "label": self.env._("Import template for contact persons"),
-                "template": "/accountancy_crm/static/xls/contact_persons.xlsx",
-            },
-        ]
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,12 +1,22 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.translate import LazyTranslate
 
-from .access_checks import check_caller
 from .concurrency import lock_rows
+
+_lt = LazyTranslate(__name__)
 
 
 class ResPartnerRelation(models.Model):
-    _inherit = "res.partner.relation"
+    _name = "res.partner.relation"
+    # The template mixin first, as on res.partner and hr.employee.
+    _inherit = ["accountancy.import.template.mixin", "res.partner.relation"]
+    _accountancy_import_templates = [
+        (
+            _lt("Import template for shareholdings and other relations"),
+            "shareholdings.xlsx",
+        )
+    ]
 
     # A relation card reads its relations by partner on both sides (the
     # Relations tab, shareholders, participations, holding tree); the OCA
@@ -68,23 +78,6 @@ class ResPartnerRelation(models.Model):
                         total=format(total, "g"),
                     )
                 )
-
-    # ------------------------------------------------------------
-    # ORM
-    # ------------------------------------------------------------
-
-    @api.model
-    def get_import_templates(self):
-        # The templates are for those who may import (create) such records.
-        check_caller(self, "create", group=None)
-        return super().get_import_templates() + [
-            {
-                "label": self.env._(
-                    "Import template for shareholdings and other relations"
-                ),
-                "template": "/accountancy_crm/static/xls/shareholdings.xlsx",
-            }
-        ]
 
     # ------------------------------------------------------------
     # BUSINESS

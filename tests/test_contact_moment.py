@@ -4,6 +4,8 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.mail.tests.common import mail_new_test_user
+
 from .common import AccountancyCrmCommon
 
 
@@ -221,3 +223,25 @@ class TestContactMoment(AccountancyCrmCommon):
         # Another office does not see the moments of this one.
         with self.assertRaises(AccessError):
             moment.with_user(self.user_company_2).read(["subject"])
+
+    def test_log_from_opportunity_checks_the_caller(self):
+        """The opportunity's Log button is for accountancy users, as the
+        relation's: a salesperson who may read the opportunity but is not in
+        the accountancy group is refused, also when calling the ORM (or RPC)."""
+        sales_groups = "sales_team.group_sale_salesman_all_leads"
+        seller = mail_new_test_user(
+            self.env,
+            login="moment_seller",
+            groups=f"accountancy_crm.group_user,{sales_groups}",
+        )
+        plain_seller = mail_new_test_user(
+            self.env, login="moment_plain_seller", groups=sales_groups
+        )
+        # Both may read the opportunity and its customer.
+        for user in (seller, plain_seller):
+            self.lead.with_user(user).read(["partner_id"])
+            self.lead.partner_id.with_user(user).read(["commercial_partner_id"])
+        action = self.lead.with_user(seller).action_log_contact_moment()
+        self.assertEqual(action["context"]["default_lead_id"], self.lead.id)
+        with self.assertRaises(AccessError):
+            self.lead.with_user(plain_seller).action_log_contact_moment()

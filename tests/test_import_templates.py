@@ -1,4 +1,3 @@
-import csv
 import importlib.util
 import io
 import logging
@@ -23,32 +22,20 @@ IMPORT_LOGGERS = (
     "odoo.models",
     "odoo.addons.base_import.models.base_import",
 )
+# The faults of the bulk file in a company's numbers or group.
+COMPANY_FAULTS = ("kvk", "rsin", "legal_form", "group")
 
 
-def load_template_script():
-    """The module tools/make_import_templates.py (not a Python package)."""
-    path = file_path("accountancy_crm/tools/make_import_templates.py")
-    spec = importlib.util.spec_from_file_location("make_import_templates", path)
+def load_tool(name):
+    """The module tools/<name>.py (tools/ is not a Python package)."""
+    path = file_path(f"accountancy_crm/tools/{name}.py")
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def import_options():
-    return {
-        "has_headers": True,
-        "quoting": '"',
-        "separator": ",",
-        "encoding": "utf-8",
-        "date_format": "%Y-%m-%d",
-        "datetime_format": "%Y-%m-%d %H:%M:%S",
-        "float_thousand_separator": ",",
-        "float_decimal_separator": ".",
-        "import_skip_records": [],
-        "import_set_empty_fields": [],
-        "name_create_enabled_fields": {},
-        "fallback_values": {},
-    }
+import_files = load_tool("import_files")
 
 
 @tagged("post_install", "-at_install")
@@ -58,7 +45,7 @@ class TestImportTemplates(AccountancyCrmCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.script = load_template_script()
+        cls.script = load_tool("make_import_templates")
         cls.templates = cls.script.TEMPLATES
         # The example years of the templates stay plannable whatever today is.
         params = cls.env["ir.config_parameter"].sudo()
@@ -77,7 +64,9 @@ class TestImportTemplates(AccountancyCrmCommon):
                 "file_name": "import.xlsx" if file_type == XLSX else "import.csv",
             }
         )
-        result = wizard.execute_import(fields, fields, import_options(), dryrun=dryrun)
+        result = wizard.execute_import(
+            fields, fields, import_files.import_options(), dryrun=dryrun
+        )
         if dryrun:
             # The test run rolls back the database, not the ORM cache: start
             # afresh, as the next request of the import screen does.
@@ -333,46 +322,23 @@ class TestImportTemplates(AccountancyCrmCommon):
     # A firm's relations file with 30 faulty rows (BULK_ROWS rows)
     # ------------------------------------------------------------------
     def _relations_file(self, count, bad_rows):
-        """CSV bytes of ``count`` relations (every fifth a person) and the list
-        of (row index, reason) of the faulty rows; ``bad_rows`` maps a row index
-        to the kind of fault."""
-        fields = [
-            "name",
-            "is_company",
-            "relation_kind",
-            "legal_form",
-            "debtor_number",
-            "company_registry",
-            "rsin",
-            "bsn",
-            "client_group_id",
-            "country_id",
-            "city",
-        ]
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(fields)
+        """CSV bytes of ``count`` relations (every fifth a person) and their
+        columns; ``bad_rows`` maps a row index to the kind of fault."""
+        fields = list(import_files.RELATION_COLUMNS)
+        rows = []
         for index in range(count):
-            person = index % 5 == 0
-            row = {
-                "name": f"Bulk Relation {index:05d}" + ("" if person else " B.V."),
-                "is_company": "0" if person else "1",
-                "relation_kind": "client",
-                "legal_form": "" if person else "bv",
-                "debtor_number": f"B{index:05d}",
-                "company_registry": "" if person else f"{71000000 + index}",
-                "rsin": "" if person else make_bsn(3500000 + index),
-                "bsn": make_bsn(4000000 + index) if person else "",
-                "client_group_id": "BULK" if index % 10 == 1 else "",
-                "country_id": "NL",
-                "city": "Gouda",
-            }
             fault = bad_rows.get(index)
-            if fault in ("kvk", "rsin", "legal_form", "group"):
-                row.update(is_company="1", name=f"Bulk Relation {index:05d} B.V.")
-                row.update(bsn="", legal_form="bv")
-                row["company_registry"] = f"{71000000 + index}"
-                row["rsin"] = make_bsn(3500000 + index)
+            row = import_files.relation_row(
+                index,
+                f"Bulk Relation {index:05d}",
+                f"B{index:05d}",
+                registry=f"{71000000 + index}",
+                rsin=make_bsn(3500000 + index),
+                bsn=make_bsn(4000000 + index),
+                # The faults of a company's numbers are made on a company.
+                person=index % 5 == 0 and fault not in COMPANY_FAULTS,
+            )
+            row["client_group_id"] = "BULK" if index % 10 == 1 else ""
             if fault == "kvk":
                 row["company_registry"] = "7100123"  # 7 digits
             elif fault == "rsin":
@@ -384,8 +350,8 @@ class TestImportTemplates(AccountancyCrmCommon):
             elif fault == "bsn":
                 row.update(is_company="0", legal_form="", company_registry="", rsin="")
                 row["bsn"] = "123456789"
-            writer.writerow([row[f] for f in fields])
-        return out.getvalue().encode(), fields
+            rows.append(row)
+        return import_files.csv_file(fields, rows), fields
 
     @mute_logger(*IMPORT_LOGGERS)
     def test_bulk_relations_with_30_faulty_rows(self):

@@ -13,8 +13,6 @@ measurements that create their own data (skipped with --firm-only).
 
 import argparse
 import ast
-import csv
-import io
 import json
 import os
 import random
@@ -23,6 +21,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+# tools/, this script's folder, is the first entry of sys.path.
+import import_files
 from lxml import etree
 from stdnum.nl import bsn as nl_bsn
 
@@ -757,13 +757,11 @@ def bench_firm(env):
 IMPORT_SCREEN_ROWS = 2000
 
 
-def bench_firm_import(env, rows=IMPORT_SCREEN_ROWS):
-    """The migration import of new relations into the firm, one request of
-    Odoo's import screen: the Test button (a dry run) and the import itself
-    of ``rows`` relations (companies with KvK number and RSIN, a fifth
-    persons with a BSN), as the administrator."""
+def firm_import_file(env, rows=IMPORT_SCREEN_ROWS):
+    """A file of ``rows`` new relations for the firm (companies with KvK
+    number and RSIN, a fifth persons with a BSN, numbers the firm does not
+    have yet): its columns, its CSV bytes and the import screen's options."""
     rng = random.Random(20261203)
-    # Numbers the firm does not have yet: the file holds new relations only.
     env.cr.execute(
         SQL(
             "SELECT company_registry, rsin, bsn FROM res_partner"
@@ -778,59 +776,38 @@ def bench_firm_import(env, rows=IMPORT_SCREEN_ROWS):
         for number in rng.sample(range(10_000_000, 100_000_000), 2 * rows)
         if str(number) not in taken
     ]
-    header = [
-        "name",
-        "is_company",
-        "relation_kind",
-        "legal_form",
-        "debtor_number",
-        "company_registry",
-        "rsin",
-        "bsn",
-        "country_id",
-        "city",
-    ]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for index in range(rows):
-        person = index % 5 == 0
-        writer.writerow(
-            [
-                f"Bench import {index:05d}" + ("" if person else " B.V."),
-                "0" if person else "1",
-                "client",
-                "" if person else "bv",
+    # The relations of the file have no client group.
+    header = [c for c in import_files.RELATION_COLUMNS if c != "client_group_id"]
+    content = import_files.csv_file(
+        header,
+        (
+            import_files.relation_row(
+                index,
+                f"Bench import {index:05d}",
                 f"BI{index:05d}",
-                "" if person else registries[index],
-                "" if person else numbers[index],
-                numbers[rows + index] if person else "",
-                "NL",
-                "Gouda",
-            ]
-        )
-    options = {
-        "has_headers": True,
-        "quoting": '"',
-        "separator": ",",
-        "encoding": "utf-8",
-        "date_format": "%Y-%m-%d",
-        "float_thousand_separator": ",",
-        "float_decimal_separator": ".",
-        "limit": rows,
-        "skip": 0,
-        "tracking_disable": True,
-        "import_skip_records": [],
-        "import_set_empty_fields": [],
-        "name_create_enabled_fields": {},
-        "fallback_values": {},
-    }
+                registry=registries[index],
+                rsin=numbers[index],
+                bsn=numbers[rows + index],
+            )
+            for index in range(rows)
+        ),
+    )
+    options = import_files.import_options(limit=rows, skip=0, tracking_disable=True)
+    return header, content, options
+
+
+def bench_firm_import(env, rows=IMPORT_SCREEN_ROWS):
+    """The migration import of new relations into the firm, one request of
+    Odoo's import screen: the Test button (a dry run) and the import itself
+    of ``rows`` relations (see firm_import_file), as the administrator, in
+    the request (the background threshold raised)."""
+    header, content, options = firm_import_file(env, rows)
     user = env.ref("base.user_admin")
     Import = env["base_import.import"].with_user(user)
     wizard = Import.create(
         {
             "res_model": "res.partner",
-            "file": out.getvalue().encode(),
+            "file": content,
             "file_type": "text/csv",
             "file_name": "relations.csv",
         }
@@ -1114,6 +1091,119 @@ def bench_task_generation_jobs(conf, database, clients, channels, workers):
     ]
 
 
+def bench_firm_import_jobs(conf, database, rows, workers):
+    """The import of the same file as bench_firm_import (``rows`` new
+    relations) above the background threshold, as a background run by a real
+    Odoo server with queue_job's job runner (one channel: an import's batches
+    run one after the other) on ``workers`` HTTP workers: the import request,
+    the wall time until the run has ended and the longest single job. The
+    relations are committed for the job server, and removed afterwards."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from job_server import job_server, wait_until
+
+    registry = Registry(database)
+
+    def committed(func, uid=odoo.SUPERUSER_ID):
+        with registry.cursor() as cr:
+            return func(odoo.api.Environment(cr, uid, {}))
+
+    def start(env):
+        env["ir.config_parameter"].sudo().set_param(JOB_THRESHOLD_PARAM, False)
+        header, content, options = firm_import_file(env, rows)
+        wizard = env["base_import.import"].create(
+            {
+                "res_model": "res.partner",
+                "file": content,
+                "file_type": "text/csv",
+                "file_name": "bench-relations.csv",
+            }
+        )
+        started = time.time()
+        result = wizard.execute_import(header, header, options)
+        request = time.time() - started
+        messages = result["messages"]
+        if result["ids"] or not messages or messages[0]["type"] != "info":
+            raise RuntimeError(f"the import did not start: {result['messages'][:3]}")
+        run = env["accountancy.job.run"].search(
+            [("operation", "=", "import"), ("state", "=", "running")], limit=1
+        )
+        return run.id, request
+
+    def figures(env):
+        run = env["accountancy.job.run"].browse(run_id)
+        if run.state == "running":
+            return None
+        jobs = env["queue.job"].search(
+            [("uuid", "in", run.batch_ids.mapped("job_uuid"))]
+        )
+        return {
+            "state": run.state,
+            "batches": run.batch_count,
+            "wall": (run.date_end - run.create_date).total_seconds(),
+            "longest": max(jobs.mapped("exec_time")),
+            "errors": [error for error in run.batch_ids.mapped("error") if error],
+            "imported": env["res.partner"].search_count(
+                [("debtor_number", "=like", "BI_____")]
+            ),
+        }
+
+    def cleanup(env):
+        runs = env["accountancy.job.run"].search([("id", "=", run_id)])
+        batches = runs.batch_ids
+        end_jobs = env["queue.job"].search(
+            [
+                ("model_name", "=", batches._name),
+                ("method_name", "=", "_accountancy_end_run"),
+            ]
+        )
+        (
+            env["queue.job"].search([("uuid", "in", batches.mapped("job_uuid"))])
+            | end_jobs.filtered(lambda job: set(job.records.ids) & set(batches.ids))
+        ).unlink()
+        env["ir.attachment"].search(
+            [("res_model", "=", batches._name), ("res_id", "in", batches.ids)]
+        ).unlink()
+        runs.unlink()
+        env["res.partner"].with_context(active_test=False).search(
+            [("debtor_number", "=like", "BI_____")]
+        ).unlink()
+
+    run_id = None
+    result = None
+    try:
+        admin = committed(lambda env: env.ref("base.user_admin").id)
+        log = Path(os.environ.get("BUILD", "/tmp")) / "bench-job-server.log"
+        with job_server(
+            conf, database, channels="root:1", log_file=str(log), workers=workers
+        ) as srv:
+            wait_until(srv.is_up, 300, interval=1)
+            run_id, request = committed(start, uid=admin)
+            result = wait_until(lambda: committed(figures), 1800, interval=1)
+    finally:
+        if run_id:
+            committed(cleanup)
+    if not result:
+        raise RuntimeError("the background import did not end")
+    if result["state"] != "done" or result["imported"] != rows:
+        raise RuntimeError(f"the background import failed: {result['errors'][:3]}")
+    return [
+        _firm_row(
+            f"relations import, {rows} rows, the request starting the run",
+            {"seconds": round(request, 3), "queries": ""},
+        ),
+        {
+            "name": f"relations import, {rows} rows as jobs root:1, {workers} "
+            f"workers ({result['batches']} jobs {result['state']})",
+            "seconds": round(result["wall"], 3),
+            "queries": "",
+            "floor": "longest single job",
+            "floor_seconds": round(result["longest"], 3),
+            "floor_queries": "",
+            "ratio": "",
+        },
+    ]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("conf")
@@ -1152,7 +1242,8 @@ def main():
         # The synchronous figures: no background runs in these (rolled back)
         # transactions, whatever the number of clients.
         env["ir.config_parameter"].set_param(JOB_THRESHOLD_PARAM, str(10**9))
-        if env["ir.config_parameter"].get_param(SEED_MARKER):
+        seeded = env["ir.config_parameter"].get_param(SEED_MARKER)
+        if seeded:
             rows += bench_firm(env)
             cr.rollback()
             env["ir.config_parameter"].set_param(JOB_THRESHOLD_PARAM, str(10**9))
@@ -1168,6 +1259,10 @@ def main():
                 rows += bench_capacity(env, rng)
                 rows += bench_fiscal_monitor(env, rng)
         cr.rollback()
+    if seeded:
+        rows += bench_firm_import_jobs(
+            args.conf, args.database, IMPORT_SCREEN_ROWS, args.job_workers
+        )
     if not args.firm_only and args.job_clients:
         for channels in ("root:1", "root:2"):
             rows += bench_task_generation_jobs(

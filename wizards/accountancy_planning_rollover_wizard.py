@@ -204,7 +204,6 @@ class AccountancyPlanningRolloverWizard(models.TransientModel):
         error = self._get_year_error()
         if error:
             raise UserError(error)
-        Run = self.env["accountancy.job.run"]
         partners = self._get_rollover_partners()
         if not partners and not any(self._prepare_rollover().values()):
             raise UserError(
@@ -214,12 +213,11 @@ class AccountancyPlanningRolloverWizard(models.TransientModel):
                     year=self.year_from,
                 )
             )
-        if Run._accountancy_use_jobs(partners):
-            run = Run._accountancy_start("planning_rollover", self.year_from, partners)
-            return run._accountancy_action_started()
-        running = Run._accountancy_running("planning_rollover", self.year_from)
-        if running:
-            raise running._accountancy_refuse_running()
+        started = self.env["accountancy.job.run"]._accountancy_start_if_many(
+            "planning_rollover", self.year_from, partners
+        )
+        if started:
+            return started
         todo = self._rollover()
         return {
             "type": "ir.actions.client",

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.access_checks import check_caller
+from ..models.window_actions import records_action
 
 
 class AccountancyReassignWizard(models.TransientModel):
@@ -122,9 +123,8 @@ class AccountancyReassignWizard(models.TransientModel):
         )
         self._check_reassign(assignments)
         assignments.write({"employee_id": self.target_employee_id.id})
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_assignment_action"
+        return records_action(
+            self.env,
+            "accountancy_crm.accountancy_assignment_action",
+            [("id", "in", assignments.ids)],
         )
-        action["domain"] = [("id", "in", assignments.ids)]
-        action["context"] = {}
-        return action

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.access_checks import check_caller
+from ..models.window_actions import records_action
 
 
 class AccountancyStrategyRecomputeWizard(models.TransientModel):
@@ -27,20 +28,17 @@ class AccountancyStrategyRecomputeWizard(models.TransientModel):
                     "clients, or mark relations as clients first."
                 )
             )
-        Run = self.env["accountancy.job.run"]
-        if Run._accountancy_use_jobs(partners):
-            run = Run._accountancy_start("strategy_recompute", self.year, partners)
-            return run._accountancy_action_started()
-        running = Run._accountancy_running("strategy_recompute", self.year)
-        if running:
-            raise running._accountancy_refuse_running()
-        strategies = self._get_strategies(partners)
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "accountancy_crm.accountancy_strategy_action"
+        started = self.env["accountancy.job.run"]._accountancy_start_if_many(
+            "strategy_recompute", self.year, partners
         )
-        action["domain"] = [("id", "in", strategies.ids)]
-        action["context"] = {}
-        return action
+        if started:
+            return started
+        strategies = self._get_strategies(partners)
+        return records_action(
+            self.env,
+            "accountancy_crm.accountancy_strategy_action",
+            [("id", "in", strategies.ids)],
+        )
 
     def _get_strategies(self, partners):
         """The strategies of ``partners`` for the year, created where missing

@@ -337,13 +337,11 @@ class AccountancyTaskGenerationWizard(models.TransientModel):
                 )
             )
         plans.partner_id._accountancy_check_acceptance("planning_tasks")
-        Run = self.env["accountancy.job.run"]
-        if Run._accountancy_use_jobs(plans.partner_id):
-            run = Run._accountancy_start("task_generation", self.year, plans.partner_id)
-            return run._accountancy_action_started()
-        running = Run._accountancy_running("task_generation", self.year)
-        if running:
-            raise running._accountancy_refuse_running()
+        started = self.env["accountancy.job.run"]._accountancy_start_if_many(
+            "task_generation", self.year, plans.partner_id
+        )
+        if started:
+            return started
         self._create_tasks(plans)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "accountancy_crm.project_task_action_accountancy_planning"
