@@ -9,7 +9,7 @@ from odoo.tools import mute_logger
 from ..models.accountancy_job_run import JOB_BATCH_SIZE, JOB_THRESHOLD
 from .common import AccountancyCrmCommon
 from .queue_job_helpers import Job, perform_all_jobs, trap_jobs
-from .test_import_templates import IMPORT_LOGGERS, XLSX, import_options
+from .test_import_templates import IMPORT_LOGGERS, XLSX, import_files
 
 FIELDS = [
     "id",
@@ -97,7 +97,9 @@ class TestImportBackground(AccountancyCrmCommon):
                 }
             )
         )
-        return wizard.execute_import(FIELDS, FIELDS, import_options(), dryrun=dryrun)
+        return wizard.execute_import(
+            FIELDS, FIELDS, import_files.import_options(), dryrun=dryrun
+        )
 
     def _imported(self):
         """What the import made: name, company, parent, KvK number, city and
