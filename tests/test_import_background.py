@@ -6,6 +6,8 @@ import openpyxl
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.mail.tests.common import mail_new_test_user
+
 from ..models.accountancy_job_run import JOB_BATCH_SIZE, JOB_THRESHOLD
 from .common import AccountancyCrmCommon
 from .queue_job_helpers import Job, perform_all_jobs, trap_jobs
@@ -355,3 +357,35 @@ class TestImportBackground(AccountancyCrmCommon):
         contact = self.Partner.browse(result["ids"])
         self.assertEqual(contact.parent_id, company)
         self.assertEqual(contact.company_registry, company.company_registry)
+
+    def test_hr_officer_without_accountancy_imports_at_once(self):
+        """Employees are a model of the import templates; an HR officer
+        outside the accountancy groups, who cannot see background runs,
+        imports a large file of them at once, as in Odoo."""
+        officer = mail_new_test_user(
+            self.env, login="bg_hr_officer", groups="hr.group_hr_manager"
+        )
+        self.assertFalse(
+            self.env["accountancy.job.run"].with_user(officer).has_access("read")
+        )
+        content = "name\n" + "".join(f"Background Employee {i}\n" for i in range(6))
+        wizard = (
+            self.env["base_import.import"]
+            .with_user(officer)
+            .create(
+                {
+                    "res_model": "hr.employee",
+                    "file": content.encode(),
+                    "file_type": "text/csv",
+                    "file_name": "employees.csv",
+                }
+            )
+        )
+        with trap_jobs() as trap:
+            result = wizard.execute_import(
+                ["name"], ["name"], import_files.import_options()
+            )
+            trap.assert_jobs_count(0)
+        self.assertFalse(result["messages"], result["messages"])
+        self.assertEqual(len(result["ids"]), 6)
+        self.assertFalse(self._run())
