@@ -129,6 +129,16 @@ class AccountancyJobRun(models.Model):
             )
 
     # ------------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------------
+
+    def unlink(self):
+        # The files of an import's batches are attachments, which PostgreSQL's
+        # cascade from the run to its batches would leave behind.
+        self.batch_ids.unlink()
+        return super().unlink()
+
+    # ------------------------------------------------------------------
     # Starting
     # ------------------------------------------------------------------
 

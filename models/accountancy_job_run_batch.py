@@ -88,8 +88,11 @@ class AccountancyJobRunBatch(models.Model):
         string="Client count", compute="_compute_partner_count", store=True
     )
     # An import's batch: its rows of the file as CSV, under a header of the
-    # imported fields, and the line of the file its first row is on.
-    import_file = fields.Binary(attachment=True, readonly=True)
+    # imported fields, and the line of the file its first row is on. The rows
+    # may hold BSNs: only the batch's job reads them (as superuser).
+    import_file = fields.Binary(
+        attachment=True, readonly=True, groups="base.group_system"
+    )
     first_line = fields.Integer(string="From line", readonly=True)
     last_line = fields.Integer(string="To line", readonly=True)
     state = fields.Selection(

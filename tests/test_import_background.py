@@ -199,6 +199,16 @@ class TestImportBackground(AccountancyCrmCommon):
         # A batch run twice changes nothing.
         run.batch_ids[1].with_user(self.user_manager)._accountancy_run()
         self.assertEqual(self._imported(), expected)
+        # Deleted, the run leaves none of its batch files behind.
+        Attachment = self.env["ir.attachment"]
+        files = [
+            ("res_model", "=", "accountancy.job.run.batch"),
+            ("res_id", "in", run.batch_ids.ids),
+            ("res_field", "=", "import_file"),
+        ]
+        self.assertEqual(Attachment.search_count(files), 4)
+        run.unlink()
+        self.assertEqual(Attachment.search_count(files), 0)
 
     @mute_logger(*IMPORT_LOGGERS)
     def test_xlsx_file_in_batches_equals_import_at_once(self):

@@ -379,7 +379,29 @@ class TestJobRunRpc(HttpCase):
         self.assertEqual((run.row_count, run.batch_count), (3, 2))
         self.assertIn(run.id, self._seen(RUN))
         self._assert_not_writable(run)
-        # Nobody else of the accountancy users reads it, nor a second import.
+        # Its rows (BSNs among them) stay with the batches' jobs.
+        self.assertEqual(
+            self._refused(BATCH, "read", [run.batch_ids.ids, ["import_file"]]),
+            ACCESS_ERROR,
+        )
+        attachment = self.env["ir.attachment"].search(
+            [
+                ("res_model", "=", BATCH),
+                ("res_id", "in", run.batch_ids.ids),
+                ("res_field", "=", "import_file"),
+            ]
+        )
+        self.assertEqual(len(attachment), 2)
+        self.assertEqual(
+            self._refused("ir.attachment", "read", [attachment[:1].ids, ["datas"]]),
+            ACCESS_ERROR,
+        )
+        # Nobody else reads the run, not even a manager; nor can they import
+        # meanwhile.
+        self._login(self.manager)
+        self.assertNotIn(run.id, self._seen(RUN))
+        self.assertFalse(set(run.batch_ids.ids) & self._seen(BATCH))
+        self.assertEqual(self._refused(RUN, "action_retry", [run.ids]), ACCESS_ERROR)
         self._login(self.accountant_2)
         self.assertNotIn(run.id, self._seen(RUN))
         with self.assertRaises(JsonRpcException) as refusal:

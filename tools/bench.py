@@ -1160,9 +1160,6 @@ def bench_firm_import_jobs(conf, database, rows, workers):
             env["queue.job"].search([("uuid", "in", batches.mapped("job_uuid"))])
             | end_jobs.filtered(lambda job: set(job.records.ids) & set(batches.ids))
         ).unlink()
-        env["ir.attachment"].search(
-            [("res_model", "=", batches._name), ("res_id", "in", batches.ids)]
-        ).unlink()
         runs.unlink()
         env["res.partner"].with_context(active_test=False).search(
             [("debtor_number", "=like", "BI_____")]
