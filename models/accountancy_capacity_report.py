@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from .access_checks import check_caller
 from .accountancy_service_plan import MONTHS
-from .window_actions import records_action
+from .window_actions import form_action, records_action
 
 # The figures of one month of the overview, in the order the firm's
 # capacity sheet lists them.
@@ -173,21 +173,15 @@ class AccountancyCapacityReport(models.Model):
         """The budget of the row's employee and year, a new one when missing."""
         check_caller(self, "read")
         self.ensure_one()
-        action = {
-            "type": "ir.actions.act_window",
-            "res_model": "accountancy.employee.budget",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-        }
         if self.budget_id:
-            action["res_id"] = self.budget_id.id
-        else:
-            action["context"] = {
+            return form_action("accountancy.employee.budget", self.budget_id.id)
+        return form_action(
+            "accountancy.employee.budget",
+            context={
                 "default_employee_id": self.employee_id.id,
                 "default_year": self.year,
-            }
-        return action
+            },
+        )
 
     def action_open_planned_hours(self):
         """The planned hours of the row's employee and month, per client, from

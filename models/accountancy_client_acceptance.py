@@ -8,6 +8,7 @@ from . import protected_fields
 from .access_checks import check_caller
 from .concurrency import lock_rows
 from .parameters import Param, get_param, int_at_least, one_of
+from .window_actions import form_action
 
 # Who may read and change the identification, UBO, PEP, sanctions and risk data
 # of an acceptance, and decide on it. Other accountancy users see the status.
@@ -653,13 +654,7 @@ class AccountancyClientAcceptance(models.Model):
         self.ensure_one()
         self._check_compliance_officer(self.env._("start a review"))
         review = self.copy({"date": fields.Date.context_today(self)})
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": review.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-        }
+        return form_action(self._name, review.id)
 
     def action_view_documents(self):
         check_caller(self, "read")

@@ -3,6 +3,7 @@ from odoo.tools import SQL
 
 from .access_checks import check_caller
 from .accountancy_contact_moment import CHANNELS
+from .window_actions import form_action
 
 KINDS = [
     ("opportunity_won", "Won opportunity"),
@@ -277,11 +278,4 @@ class AccountancySalesReport(models.Model):
                 .browse(source_id)
                 .target_id.id
             )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": model,
-            "res_id": source_id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return form_action(model, source_id)

@@ -8,6 +8,8 @@ from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 from odoo.tools.misc import format_date, format_datetime, formatLang
 
+from .window_actions import dialog_action
+
 # Version of the layout of the frozen data, stored in the JSON so that a later
 # change of the layout can still read old snapshots.
 SNAPSHOT_FORMAT = 1
@@ -258,15 +260,11 @@ class AccountancySnapshot(models.Model):
         context = {"default_snapshot_new_id": snapshots[-1:].id}
         if len(snapshots) >= 2:
             context["default_snapshot_old_id"] = snapshots[-2].id
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Compare snapshots"),
-            "res_model": "accountancy.snapshot.compare.wizard",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": context,
-        }
+        return dialog_action(
+            self.env._("Compare snapshots"),
+            "accountancy.snapshot.compare.wizard",
+            context,
+        )
 
     # ------------------------------------------------------------------
     # Freezing

@@ -1,7 +1,8 @@
 """The window actions the module's buttons return: a list of the records of
-one client (or employee, or opportunity), and a dialog to enter a new record
-or run a wizard. Public button methods check their caller first
-(access_checks.check_caller); these helpers only build the action."""
+one client (or employee, or opportunity), the form of one record, and a
+dialog to enter a new record or run a wizard. Public button methods check
+their caller first (access_checks.check_caller); these helpers only build the
+action."""
 
 
 def records_action(env, xmlid, domain, context=None):
@@ -13,18 +14,27 @@ def records_action(env, xmlid, domain, context=None):
     return action
 
 
-def dialog_action(name, res_model, context):
-    """A new record of ``res_model`` (a wizard, or a quick entry) in a dialog,
-    its defaults in ``context``."""
-    return {
+def form_action(res_model, res_id=False, target="current", **keys):
+    """The form of the record ``res_id`` of ``res_model`` (a new record when
+    it is False), in the main area or, with target "new", in a dialog;
+    ``keys`` adds to the action (its name, a context)."""
+    action = {
         "type": "ir.actions.act_window",
-        "name": name,
         "res_model": res_model,
         "view_mode": "form",
         "views": [(False, "form")],
-        "target": "new",
-        "context": context,
+        "target": target,
+        **keys,
     }
+    if res_id:
+        action["res_id"] = res_id
+    return action
+
+
+def dialog_action(name, res_model, context):
+    """A new record of ``res_model`` (a wizard, or a quick entry) in a dialog,
+    its defaults in ``context``."""
+    return form_action(res_model, target="new", name=name, context=context)
 
 
 def records_of(env, xmlid, fname, record, **context):

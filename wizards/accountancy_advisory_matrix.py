@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.access_checks import check_caller
+from ..models.window_actions import form_action
 
 # The matrix is meant to be filled in per client group, team member or type; a
 # cap keeps the browser responsive when no filter is set.
@@ -101,12 +102,4 @@ class AccountancyAdvisoryMatrix(models.TransientModel):
         return proposals.action_create_opportunity()
 
     def _action_reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-            "name": self.env._("Advisory matrix"),
-        }
+        return form_action(self._name, self.id, name=self.env._("Advisory matrix"))

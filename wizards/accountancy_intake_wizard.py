@@ -10,6 +10,7 @@ from ..models.res_partner import (
     RELATION_KINDS,
     normalize_number,
 )
+from ..models.window_actions import form_action
 
 HOUSE_NUMBER_RE = re.compile(r"^\d{1,5}$")
 # Wizard fields filled from the values the KvK client maps for a partner.
@@ -228,16 +229,13 @@ class AccountancyIntakeWizard(models.TransientModel):
     def _reopen(self):
         """Keep the wizard's dialog open on this record."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("New relation"),
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": self.env.context,
-        }
+        return form_action(
+            self._name,
+            self.id,
+            target="new",
+            name=self.env._("New relation"),
+            context=self.env.context,
+        )
 
     def _search_criteria(self):
         """Check the search fields and return the client's keyword arguments."""

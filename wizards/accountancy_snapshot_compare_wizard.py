@@ -1,6 +1,7 @@
 from odoo import Command, api, fields, models
 
 from ..models.access_checks import check_caller
+from ..models.window_actions import form_action
 
 
 class AccountancySnapshotCompareWizard(models.TransientModel):
@@ -65,12 +66,6 @@ class AccountancySnapshotCompareWizard(models.TransientModel):
                 ],
             }
         )
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Compare snapshots"),
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-        }
+        return form_action(
+            self._name, self.id, target="new", name=self.env._("Compare snapshots")
+        )

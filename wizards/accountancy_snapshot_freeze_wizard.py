@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from ..models.window_actions import form_action
+
 
 class AccountancySnapshotFreezeWizard(models.TransientModel):
     """Ask why the client file is frozen, then freeze it."""
@@ -29,11 +31,4 @@ class AccountancySnapshotFreezeWizard(models.TransientModel):
         snapshot = self.env["accountancy.snapshot"].create(
             {"partner_id": self.partner_id.id, "reason": self.reason}
         )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "accountancy.snapshot",
-            "res_id": snapshot.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return form_action("accountancy.snapshot", snapshot.id)
