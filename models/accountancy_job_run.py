@@ -143,9 +143,10 @@ class AccountancyJobRun(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _accountancy_use_jobs(self, partners):
-        """Whether an operation on ``partners`` runs in the background."""
-        return len(partners) > get_param(self.env, JOB_THRESHOLD)
+    def _accountancy_use_jobs(self, items):
+        """Whether an operation on ``items`` (clients, or the rows of a file
+        to import) runs in the background."""
+        return len(items) > get_param(self.env, JOB_THRESHOLD)
 
     @api.model
     def _accountancy_running(self, operation, year):

@@ -8,7 +8,7 @@ from odoo.models import fix_import_export_id_paths
 
 from odoo.addons.base_import.models.base_import import ImportValidationError
 
-from .accountancy_job_run import IMPORT_OPERATION, JOB_BATCH_SIZE, JOB_THRESHOLD
+from .accountancy_job_run import IMPORT_OPERATION, JOB_BATCH_SIZE
 from .accountancy_onboarding import IMPORT_MODELS
 from .parameters import get_param
 
@@ -40,8 +40,7 @@ class BaseImportImport(models.TransientModel):
             if started:
                 return started
         result = super().execute_import(fields, columns, options, dryrun=dryrun)
-        header = 1 if options.get("has_headers") else 0
-        offset = (options.get("skip") or 0) + header
+        offset = self._accountancy_line_offset(options)
         for message in result.get("messages", []):
             rows = message.get("rows")
             if not isinstance(rows, dict) or "from" not in rows:
@@ -49,6 +48,7 @@ class BaseImportImport(models.TransientModel):
             message["rows"] = {key: value + offset for key, value in rows.items()}
             message["record"] = message["rows"]["from"] + 1
         if result.get("name"):
+            header = 1 if options.get("has_headers") else 0
             result["name"] = [""] * header + list(result["name"])
         return result
 
@@ -73,10 +73,9 @@ class BaseImportImport(models.TransientModel):
             data, import_fields = self._convert_import_data(fields, options)
         except ImportValidationError:
             return None  # reported by Odoo's import
-        if len(data) <= get_param(self.env, JOB_THRESHOLD):
+        if not Run._accountancy_use_jobs(data):
             return None
-        # The line of the file of data row 0 (the header being line 1).
-        first_line = (options.get("skip") or 0) + bool(options.get("has_headers")) + 1
+        first_line = self._accountancy_line_offset(options) + 1
         paths = [fix_import_export_id_paths(path) for path in import_fields]
         size = get_param(self.env, JOB_BATCH_SIZE)
         bounds, start = [], 0
@@ -128,6 +127,12 @@ class BaseImportImport(models.TransientModel):
             "name": [],
             "nextrow": 0,
         }
+
+    @staticmethod
+    def _accountancy_line_offset(options):
+        """The line of the file before its data row 0: the skipped lines and
+        the header (line 1)."""
+        return (options.get("skip") or 0) + (1 if options.get("has_headers") else 0)
 
     @staticmethod
     def _accountancy_batch_file(import_fields, rows):

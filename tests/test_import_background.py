@@ -12,6 +12,7 @@ from ..models.accountancy_job_run import JOB_BATCH_SIZE, JOB_THRESHOLD
 from .common import AccountancyCrmCommon
 from .queue_job_helpers import Job, perform_all_jobs, trap_jobs
 from .test_import_templates import IMPORT_LOGGERS, XLSX, import_files
+from .test_job_run import KilledWorker
 
 FIELDS = [
     "id",
@@ -22,10 +23,6 @@ FIELDS = [
     "client_group_id",
     "city",
 ]
-
-
-class KilledWorker(Exception):
-    """Stands for a worker killed in the middle of a batch."""
 
 
 @tagged("post_install", "-at_install")

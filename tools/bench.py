@@ -937,6 +937,54 @@ def bench_fiscal_monitor(env, rng, clients=6000):
 JOB_THRESHOLD_PARAM = "accountancy_crm.job_threshold"
 
 
+def _run_figures(env, run):
+    """The figures of a background ``run`` once it has ended (None before):
+    its state, batches, wall time until the job that ended it, and its
+    longest job."""
+    if run.state == "running":
+        return None
+    jobs = env["queue.job"].search([("uuid", "in", run.batch_ids.mapped("job_uuid"))])
+    return {
+        "state": run.state,
+        "batches": run.batch_count,
+        "wall": (run.date_end - run.create_date).total_seconds(),
+        "longest": max(jobs.mapped("exec_time")),
+    }
+
+
+def _run_row(name, result, **extra):
+    """The table row of a background run's figures (see _run_figures): its
+    wall time, and its longest job as the floor main() holds to 30 s."""
+    return {
+        "name": name,
+        "seconds": round(result["wall"], 3),
+        "queries": "",
+        "floor": "longest single job",
+        "floor_seconds": round(result["longest"], 3),
+        "floor_queries": "",
+        "ratio": "",
+        **extra,
+    }
+
+
+def _remove_run(env, run_id):
+    """Remove the background run ``run_id``, its batches' jobs and the jobs
+    they enqueued to end it."""
+    runs = env["accountancy.job.run"].search([("id", "=", run_id)])
+    batches = runs.batch_ids
+    end_jobs = env["queue.job"].search(
+        [
+            ("model_name", "=", batches._name),
+            ("method_name", "=", "_accountancy_end_run"),
+        ]
+    )
+    (
+        env["queue.job"].search([("uuid", "in", batches.mapped("job_uuid"))])
+        | end_jobs.filtered(lambda job: set(job.records.ids) & set(batches.ids))
+    ).unlink()
+    runs.unlink()
+
+
 def bench_task_generation_jobs(conf, database, clients, channels, workers):
     """Task generation of ``clients`` plans (as bench_task_generation) as
     background jobs, run by a real Odoo server with queue_job's job runner with
@@ -990,22 +1038,12 @@ def bench_task_generation_jobs(conf, database, clients, channels, workers):
         )
 
     def figures(env):
-        run = env["accountancy.job.run"].browse(run_id)
-        if run.state == "running":
-            return None
-        jobs = env["queue.job"].search(
-            [("uuid", "in", run.batch_ids.mapped("job_uuid"))]
-        )
-        return {
-            "state": run.state,
-            "batches": run.batch_count,
-            # Until the run has ended: after the job that ends it.
-            "wall": (run.date_end - run.create_date).total_seconds(),
-            "longest": max(jobs.mapped("exec_time")),
-            "tasks": env["project.task"].search_count(
+        result = _run_figures(env, env["accountancy.job.run"].browse(run_id))
+        if result:
+            result["tasks"] = env["project.task"].search_count(
                 [("partner_id", "in", partner_ids)]
-            ),
-        }
+            )
+        return result
 
     def cleanup(env):
         partners = (
@@ -1013,20 +1051,7 @@ def bench_task_generation_jobs(conf, database, clients, channels, workers):
             .with_context(active_test=False)
             .search([("name", "=like", f"Bench {tag} client%")])
         )
-        runs = env["accountancy.job.run"].search([("id", "=", run_id)])
-        batches = runs.batch_ids
-        # With the jobs the batches enqueued to end the run.
-        end_jobs = env["queue.job"].search(
-            [
-                ("model_name", "=", batches._name),
-                ("method_name", "=", "_accountancy_end_run"),
-            ]
-        )
-        (
-            env["queue.job"].search([("uuid", "in", batches.mapped("job_uuid"))])
-            | end_jobs.filtered(lambda job: set(job.records.ids) & set(batches.ids))
-        ).unlink()
-        runs.unlink()
+        _remove_run(env, run_id)
         tasks = (
             env["project.task"]
             .with_context(active_test=False)
@@ -1077,17 +1102,12 @@ def bench_task_generation_jobs(conf, database, clients, channels, workers):
     if not result:
         raise RuntimeError(f"the background run with {channels} did not end")
     return [
-        {
-            "name": f"task generation x{clients} as jobs {channels}, "
+        _run_row(
+            f"task generation x{clients} as jobs {channels}, "
             f"{workers} workers ({result['batches']} jobs {result['state']})",
-            "seconds": round(result["wall"], 3),
-            "queries": "",
-            "floor": "longest single job",
-            "floor_seconds": round(result["longest"], 3),
-            "floor_queries": "",
-            "ratio": "",
-            "tasks": result["tasks"],
-        }
+            result,
+            tasks=result["tasks"],
+        )
     ]
 
 
@@ -1131,36 +1151,16 @@ def bench_firm_import_jobs(conf, database, rows, workers):
 
     def figures(env):
         run = env["accountancy.job.run"].browse(run_id)
-        if run.state == "running":
-            return None
-        jobs = env["queue.job"].search(
-            [("uuid", "in", run.batch_ids.mapped("job_uuid"))]
-        )
-        return {
-            "state": run.state,
-            "batches": run.batch_count,
-            "wall": (run.date_end - run.create_date).total_seconds(),
-            "longest": max(jobs.mapped("exec_time")),
-            "errors": [error for error in run.batch_ids.mapped("error") if error],
-            "imported": env["res.partner"].search_count(
+        result = _run_figures(env, run)
+        if result:
+            result["errors"] = [e for e in run.batch_ids.mapped("error") if e]
+            result["imported"] = env["res.partner"].search_count(
                 [("debtor_number", "=like", "BI_____")]
-            ),
-        }
+            )
+        return result
 
     def cleanup(env):
-        runs = env["accountancy.job.run"].search([("id", "=", run_id)])
-        batches = runs.batch_ids
-        end_jobs = env["queue.job"].search(
-            [
-                ("model_name", "=", batches._name),
-                ("method_name", "=", "_accountancy_end_run"),
-            ]
-        )
-        (
-            env["queue.job"].search([("uuid", "in", batches.mapped("job_uuid"))])
-            | end_jobs.filtered(lambda job: set(job.records.ids) & set(batches.ids))
-        ).unlink()
-        runs.unlink()
+        _remove_run(env, run_id)
         env["res.partner"].with_context(active_test=False).search(
             [("debtor_number", "=like", "BI_____")]
         ).unlink()
@@ -1188,16 +1188,11 @@ def bench_firm_import_jobs(conf, database, rows, workers):
             f"relations import, {rows} rows, the request starting the run",
             {"seconds": round(request, 3), "queries": ""},
         ),
-        {
-            "name": f"relations import, {rows} rows as jobs root:1, {workers} "
+        _run_row(
+            f"relations import, {rows} rows as jobs root:1, {workers} "
             f"workers ({result['batches']} jobs {result['state']})",
-            "seconds": round(result["wall"], 3),
-            "queries": "",
-            "floor": "longest single job",
-            "floor_seconds": round(result["longest"], 3),
-            "floor_queries": "",
-            "ratio": "",
-        },
+            result,
+        ),
     ]
 
 
